@@ -1,0 +1,98 @@
+"""Stage 4: clause tree → chunks.
+
+One chunk per lowest meaningful clause. Clauses that are only a heading add
+nothing (their words travel in every child's prefix); tiny siblings are merged;
+a huge clause is split at paragraph, then sentence ends. The text the
+retrievers see starts with the document title and the clause path, so a
+continuation piece never loses its heading.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .config import ChunkingConfig
+from .models import Chunk, Clause, PolicyDocument
+
+
+def chunk_document(doc: PolicyDocument, config: ChunkingConfig = ChunkingConfig()) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    pending: list[Clause] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        first, last = pending[0], pending[-1]
+        text = doc.text[first.start: last.end].strip()
+        section = first.section if len(pending) == 1 else _common_section(pending)
+        responsible = list(dict.fromkeys(u for c in pending for u in c.responsible))
+        for start, piece in _split(text, first.start, config.max_chars):
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{doc.meta.doc_id}#{first.clause_id}-{len(chunks):03d}",
+                    doc_id=doc.meta.doc_id,
+                    clause_id=first.clause_id,
+                    section=section,
+                    text=piece,
+                    embed_text=f"{doc.meta.title}\n{section}\n{piece}",
+                    start=start,
+                    end=start + len(piece),
+                    responsible=responsible,
+                )
+            )
+        pending.clear()
+
+    for clause in doc.clauses:
+        if _is_heading_only(clause):
+            flush()
+            continue
+        if pending and (pending[-1].parent_id != clause.parent_id or _size(pending) >= config.min_chars):
+            flush()
+        pending.append(clause)
+        if _size(pending) >= config.min_chars:
+            flush()
+    flush()
+    return chunks
+
+
+def _size(clauses: list[Clause]) -> int:
+    return sum(len(c.text) for c in clauses)
+
+
+def _is_heading_only(clause: Clause) -> bool:
+    body = clause.text[len(clause.label):].strip().rstrip("。")
+    return len(body) <= len(clause.heading) + 1 and clause.level > 0
+
+
+def _common_section(clauses: list[Clause]) -> str:
+    parent = clauses[0].path[:-1]
+    names = "、".join(c.path[-1] for c in clauses)
+    return " / ".join(parent + [names])
+
+
+def _split(text: str, offset: int, max_chars: int) -> list[tuple[int, str]]:
+    """Pieces of at most ``max_chars``, cut at paragraph ends, then sentence ends."""
+    if len(text) <= max_chars:
+        return [(offset, text)]
+    units = re.findall(r"[^\n]*\n+|[^\n]+$", text)
+    pieces: list[tuple[int, str]] = []
+    position = 0
+    buffer, buffer_start = "", 0
+    for unit in units:
+        parts = [unit] if len(unit) <= max_chars else re.findall(r"[^。；！？]*[。；！？]+|[^。；！？]+$", unit)
+        for part in parts:
+            if buffer and len(buffer) + len(part) > max_chars:
+                pieces.append((offset + buffer_start, buffer))
+                buffer, buffer_start = "", position
+            if not buffer:
+                buffer_start = position
+            buffer += part
+            position += len(part)
+    if buffer.strip():
+        pieces.append((offset + buffer_start, buffer))
+    result = []
+    for start, piece in pieces:
+        stripped = piece.strip()
+        if stripped:
+            result.append((start + piece.find(stripped[0]), stripped))
+    return result

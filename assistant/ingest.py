@@ -1,0 +1,206 @@
+"""The journey of a file: load → split → clean → structure → (chunk, embed, store).
+
+``parse_file`` turns one file into policy documents without touching the
+index; ``ingest`` parses everything first and builds only when all files are
+usable, so one bad file leaves the index exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from .clean import clean_text
+from .config import CORPUS_DIR, PROJECT_ROOT, Settings
+from .load import find_files, load_file
+from .models import DocumentMeta, KnownTitle, PolicyDocument, PolicyError
+from .split import split_compilation
+from .store import BuildStats, Index, build_index
+from .structure import build_document, extract_meta
+
+# Changing any of these changes what an index holds: a new fingerprint rebuilds.
+PIPELINE_MODULES = ("load.py", "split.py", "clean.py", "structure.py", "chunk.py", "tokens.py", "config.py", "store.py")
+
+
+@dataclass
+class IngestReport:
+    documents: int = 0
+    chunks: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    build: BuildStats | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "added": self.added,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "removed": self.removed,
+            "errors": self.errors,
+            "embedded": self.build.embedded if self.build else 0,
+            "build_seconds": round(self.build.seconds, 2) if self.build else 0.0,
+        }
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def load_meta_override(path: Path, doc_id: str) -> dict:
+    """corpus/meta/<doc_id>.yaml: hand-checked metadata; unknown keys are an error."""
+    meta_file = path.parent / "meta" / f"{doc_id}.yaml"
+    if not meta_file.exists():
+        return {}
+    try:
+        data = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{meta_file.name}: YAML 格式错误 ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise PolicyError(f"{meta_file.name}: 元数据应为键值对")
+    return data
+
+
+def parse_file(path: Path) -> tuple[list[PolicyDocument], list[KnownTitle]]:
+    source = load_file(path)
+    shown = display_path(path)
+    split = split_compilation(source.text, shown)
+    pieces = [(f"{path.stem}.p{p.toc_index:02d}", p.title, p.raw) for p in split.parts] or [(path.stem, None, source.text)]
+    documents = []
+    for doc_id, title, raw in pieces:
+        text = clean_text(raw)
+        meta = extract_meta(text, doc_id=doc_id, source_file=shown, title=title)
+        override = load_meta_override(path, doc_id)
+        if override:
+            try:
+                meta = DocumentMeta.model_validate({**meta.model_dump(), **override})
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(x) for x in first["loc"])
+                raise PolicyError(f"meta/{doc_id}.yaml: 字段 {where} 无效：{first['msg']}") from None
+        documents.append(build_document(text, meta))
+    return documents, split.known_titles
+
+
+def _meta_files(files: list[Path]) -> list[Path]:
+    return sorted({m for f in files for m in (f.parent / "meta").glob("*.yaml")})
+
+
+def fingerprint(sources: dict[str, str], model_id: str) -> str:
+    digest = hashlib.sha256(model_id.encode())
+    package = Path(__file__).parent
+    for name in PIPELINE_MODULES:
+        digest.update((package / name).read_bytes())
+    for key in sorted(sources):
+        digest.update(f"{key}={sources[key]}".encode())
+    return digest.hexdigest()
+
+
+def corpus_sources(corpus_dir: Path = CORPUS_DIR) -> dict[str, str]:
+    files = find_files([corpus_dir])
+    return {
+        display_path(p): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in files + _meta_files(files)
+    }
+
+
+def is_fresh(settings: Settings, corpus_dir: Path = CORPUS_DIR) -> bool:
+    from .embed import make_embeddings
+
+    index = Index.open_if_exists(settings.index_dir, settings)
+    if index is None:
+        return False
+    model_id = getattr(make_embeddings(settings), "model_id", "")
+    expected = {k: v for k, v in index.manifest.sources.items() if not k.startswith("corpus/")}
+    expected.update(corpus_sources(corpus_dir))
+    return index.manifest.fingerprint == fingerprint(expected, model_id)
+
+
+def ingest(
+    paths: list[Path] | None,
+    settings: Settings,
+    embeddings=None,
+    progress=None,
+    remove: list[str] | None = None,
+) -> IngestReport:
+    """Add or update documents (no paths: the bundled corpus) and rebuild the index."""
+    from .embed import make_embeddings
+
+    embeddings = embeddings or make_embeddings(settings)
+    model_id = getattr(embeddings, "model_id", type(embeddings).__name__)
+    corpus_mode = not paths and not remove
+    files = find_files(paths or []) if paths else (find_files([CORPUS_DIR]) if corpus_mode else [])
+    report = IngestReport()
+    parsed: dict[str, PolicyDocument] = {}
+    known: list[KnownTitle] = []
+    for path in files:
+        documents, titles = parse_file(path)  # raises PolicyError before anything is written
+        for doc in documents:
+            parsed[doc.meta.doc_id] = doc
+        known += titles
+
+    previous = Index.open_if_exists(settings.index_dir, settings)
+    current = dict(previous.documents) if previous else {}
+    sources = dict(previous.manifest.sources) if previous else {}
+    known_all = {(k.source_file, k.title): k for k in (previous.known_titles if previous else [])}
+    if corpus_mode:
+        corpus_docs = {d for d, doc in current.items() if doc.meta.source_file.startswith("corpus/")}
+        for doc_id in corpus_docs - set(parsed):
+            report.removed.append(doc_id)
+            del current[doc_id]
+        sources = {k: v for k, v in sources.items() if not k.startswith("corpus/")}
+        known_all = {key: k for key, k in known_all.items() if not k.source_file.startswith("corpus/")}
+    for doc_id in remove or []:
+        if doc_id not in current:
+            raise PolicyError(f"{doc_id}: 索引中没有这个文档")
+        report.removed.append(doc_id)
+        source = current.pop(doc_id).meta.source_file
+        if not any(d.meta.source_file == source for d in current.values()):
+            sources.pop(source, None)
+            known_all = {key: k for key, k in known_all.items() if k.source_file != source}
+
+    for doc_id, doc in parsed.items():
+        old = current.get(doc_id)
+        if old is None:
+            report.added.append(doc_id)
+        elif old.content_hash != doc.content_hash:
+            report.updated.append(doc_id)
+        else:
+            report.skipped.append(doc_id)
+        current[doc_id] = doc
+    for path in files + _meta_files(files):
+        sources[display_path(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    for title in known:
+        known_all[(title.source_file, title.title)] = title
+
+    new_fingerprint = fingerprint(sources, model_id)
+    unchanged = not (report.added or report.updated or report.removed)
+    if previous and unchanged and previous.manifest.fingerprint == new_fingerprint:
+        report.documents, report.chunks = len(current), len(previous.chunks)
+        return report
+    if not current:
+        raise PolicyError("索引中将没有任何文档；至少保留一个文档")
+    report.build = build_index(
+        settings.index_dir,
+        list(current.values()),
+        list(known_all.values()),
+        settings,
+        embeddings,
+        fingerprint=new_fingerprint,
+        sources=sources,
+        previous=previous,
+        progress=progress,
+    )
+    report.documents, report.chunks = len(current), report.build.chunks
+    return report

@@ -1,0 +1,185 @@
+"""Types that cross stage boundaries.
+
+documents → clean text → clause tree → chunks → index → retrieval → answer.
+Each arrow passes one of these types, never a loose dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Status = Literal["current", "expired", "draft", "not_yet_effective", "unknown"]
+
+STATUS_LABELS: dict[str, str] = {
+    "current": "现行有效",
+    "expired": "已到期",
+    "draft": "征求意见稿",
+    "not_yet_effective": "尚未生效",
+    "unknown": "有效期未载明",
+}
+
+
+class PolicyError(Exception):
+    """An error a person can read: one line, no traceback, names what to fix."""
+
+
+class DocumentMeta(BaseModel):
+    """What we know about one policy. Extracted from the text, overridable by a
+    hand-checked file in ``corpus/meta/<doc_id>.yaml`` (unknown keys are rejected)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc_id: str
+    title: str
+    doc_number: str | None = None  # 文号, e.g. 嘉政办发〔2023〕32号
+    issuer: str | None = None
+    issued: date | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    draft: bool = False
+    source_file: str = ""
+    validity_note: str | None = None  # the sentence the window was read from
+
+    def status(self, as_of: date) -> Status:
+        if self.draft:
+            return "draft"
+        if self.valid_from and as_of < self.valid_from:
+            return "not_yet_effective"
+        if self.valid_to and as_of > self.valid_to:
+            return "expired"
+        if self.valid_from or self.valid_to:
+            return "current"
+        return "unknown"
+
+    def validity_sentence(self, as_of: date) -> str:
+        """The document's validity in words, as a hotline worker would say it."""
+        status = self.status(as_of)
+        if status == "draft":
+            return "该文件为征求意见稿，非正式文件，内容以正式印发版本为准。"
+        end = _cn_date(self.valid_to) if self.valid_to else None
+        start = _cn_date(self.valid_from) if self.valid_from else None
+        if status == "expired":
+            return f"该政策执行期至{end}，截至{_cn_date(as_of)}已到期。"
+        if status == "not_yet_effective":
+            return f"该政策自{start}起施行，截至{_cn_date(as_of)}尚未生效。"
+        if status == "current":
+            if end:
+                return f"该政策执行期至{end}，截至{_cn_date(as_of)}现行有效。"
+            return f"该政策自{start}起施行，未载明截止日期。"
+        return "该文件未载明有效期，请以发文机关最新公告为准。"
+
+
+def _cn_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+@dataclass
+class Clause:
+    """One node of a document's clause tree (一、/（一）/1./（1）/第X条/附件)."""
+
+    clause_id: str  # stable within the document, e.g. "c0012"
+    label: str  # the marker as written: "四、", "（二）", "第三条", "附件1"
+    heading: str  # the short title after the marker, may be empty
+    text: str  # verbatim, including the marker and heading
+    level: int  # 0 = preamble, 1 = 一、 …
+    parent_id: str | None
+    path: list[str]  # headings from the root: ["四、支持政策", "（一）加大对企业认定支持"]
+    start: int  # offsets in the cleaned document text
+    end: int
+    responsible: list[str] = field(default_factory=list)  # 责任单位
+
+    @property
+    def section(self) -> str:
+        return " / ".join(self.path)
+
+
+@dataclass
+class PolicyDocument:
+    meta: DocumentMeta
+    text: str  # cleaned text; clause offsets point into it
+    clauses: list[Clause]
+    content_hash: str  # of the cleaned text + metadata: unchanged means no re-embedding
+
+    def to_json(self) -> dict:
+        return {
+            "meta": self.meta.model_dump(mode="json"),
+            "text": self.text,
+            "clauses": [asdict(c) for c in self.clauses],
+            "content_hash": self.content_hash,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "PolicyDocument":
+        return cls(
+            meta=DocumentMeta.model_validate(data["meta"]),
+            text=data["text"],
+            clauses=[Clause(**c) for c in data["clauses"]],
+            content_hash=data["content_hash"],
+        )
+
+
+@dataclass
+class KnownTitle:
+    """A policy listed in a compilation's table of contents whose text we do not have."""
+
+    title: str
+    source_file: str
+    toc_index: int
+
+
+@dataclass
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    clause_id: str
+    section: str
+    text: str  # verbatim clause text shown to people
+    embed_text: str  # title + clause path + text: what the retrievers see
+    start: int
+    end: int
+    responsible: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Citation:
+    n: int
+    doc_id: str
+    doc_title: str
+    doc_number: str | None
+    section: str
+    text: str
+    status: Status
+    valid_from: str | None
+    valid_to: str | None
+    score: float
+    chunk_id: str = ""
+    responsible: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    id: str | None
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    calculation: dict | None = None
+    latency_ms: float = 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+            "calculation": self.calculation,
+            "latency_ms": round(self.latency_ms, 1),
+        }

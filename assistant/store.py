@@ -1,0 +1,249 @@
+"""Stage 6: chunks → an index on disk (Chroma vectors + jieba BM25 + catalogue).
+
+Layout of ``index/``::
+
+    active -> gen-20261122T140000-ab12   (symlink, swapped atomically)
+    gen-…/manifest.json      what was built, from what, with which model
+    gen-…/documents.jsonl    cleaned text and clause tree of every document
+    gen-…/chunks.jsonl       chunk texts and metadata, in vector order
+    gen-…/vectors.npy        embeddings, reused by the next build
+    gen-…/bm25/              bm25s index over jieba tokens
+    gen-…/chroma/            Chroma PersistentClient (absent with a Chroma server)
+
+A build writes a new generation beside the old one and swaps the ``active``
+link only when everything is written, so a failed build leaves the old index
+serving. Chunks whose embedded text is unchanged reuse their vector.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunk import chunk_document
+from .config import Settings
+from .models import Chunk, KnownTitle, PolicyDocument, PolicyError
+from .tokens import tokenize
+
+ACTIVE = "active"
+EMBED_BATCH = 32
+
+
+@dataclass
+class BuildStats:
+    chunks: int = 0
+    embedded: int = 0  # chunks that needed the embedding model
+    reused: int = 0
+    seconds: float = 0.0
+    generation: str = ""
+
+
+@dataclass
+class Manifest:
+    generation: str
+    created: float
+    model_id: str
+    collection: str
+    chroma: str  # "embedded" or "http://host:port"
+    fingerprint: str  # pipeline code + sources: equal means the index is fresh
+    sources: dict[str, str] = field(default_factory=dict)  # source file → sha256
+    known_titles: list[dict] = field(default_factory=list)
+
+
+def _chroma_client(settings: Settings, path: Path | None):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    assert path is not None
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def _vector_key(model_id: str, text: str) -> str:
+    return hashlib.sha256(f"{model_id}\n{text}".encode()).hexdigest()
+
+
+class Index:
+    """A built index, opened read-only."""
+
+    def __init__(self, directory: Path, settings: Settings) -> None:
+        self.directory = directory
+        self.settings = settings
+        self.manifest = Manifest(**json.loads((directory / "manifest.json").read_text()))
+        self.documents: dict[str, PolicyDocument] = {}
+        with open(directory / "documents.jsonl", encoding="utf-8") as handle:
+            for line in handle:
+                doc = PolicyDocument.from_json(json.loads(line))
+                self.documents[doc.meta.doc_id] = doc
+        with open(directory / "chunks.jsonl", encoding="utf-8") as handle:
+            self.chunks = [Chunk(**json.loads(line)) for line in handle]
+        self.chunk_index = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        self.known_titles = [KnownTitle(**k) for k in self.manifest.known_titles]
+        self._bm25 = None
+        self._collection = None
+
+    @classmethod
+    def open(cls, index_dir: Path, settings: Settings) -> "Index":
+        active = index_dir / ACTIVE
+        if not (active / "manifest.json").exists():
+            raise PolicyError(f"{index_dir}: 还没有索引，请先运行 `policy-assistant ingest` 或 `make index`")
+        return cls(active.resolve(), settings)
+
+    @classmethod
+    def open_if_exists(cls, index_dir: Path, settings: Settings) -> "Index | None":
+        try:
+            return cls.open(index_dir, settings)
+        except PolicyError:
+            return None
+
+    def vectors(self) -> dict[str, np.ndarray]:
+        """Stored vectors by content key, for reuse by the next build."""
+        path = self.directory / "vectors.npy"
+        if not path.exists():
+            return {}
+        matrix = np.load(path)
+        return {_vector_key(self.manifest.model_id, c.embed_text): matrix[i] for i, c in enumerate(self.chunks)}
+
+    def bm25_scores(self, tokens: tuple[str, ...]) -> np.ndarray:
+        if self._bm25 is None:
+            import bm25s
+
+            self._bm25 = bm25s.BM25.load(str(self.directory / "bm25"))
+        if not tokens:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(list(tokens)), dtype=np.float32)
+
+    def collection(self):
+        if self._collection is None:
+            client = _chroma_client(self.settings, self.directory / "chroma")
+            self._collection = client.get_collection(self.manifest.collection)
+        return self._collection
+
+    def dense_search(self, vector: list[float], k: int, doc_ids: list[str] | None = None) -> list[tuple[int, float]]:
+        """(chunk position, cosine similarity), best first."""
+        where = {"doc_id": {"$in": doc_ids}} if doc_ids else None
+        result = self.collection().query(query_embeddings=[vector], n_results=min(k, len(self.chunks)), where=where)
+        hits = []
+        for chunk_id, distance in zip(result["ids"][0], result["distances"][0]):
+            if chunk_id in self.chunk_index:
+                hits.append((self.chunk_index[chunk_id], 1.0 - float(distance)))
+        return hits
+
+
+def build_index(
+    index_dir: Path,
+    documents: list[PolicyDocument],
+    known_titles: list[KnownTitle],
+    settings: Settings,
+    embeddings,
+    fingerprint: str,
+    sources: dict[str, str],
+    previous: Index | None = None,
+    progress=None,
+) -> BuildStats:
+    """Write a new generation and swap it in; on any failure nothing changes."""
+    started = time.perf_counter()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    building = index_dir / f".building-{name}"
+    model_id = getattr(embeddings, "model_id", type(embeddings).__name__)
+    stats = BuildStats(generation=name)
+    client = None
+    try:
+        building.mkdir()
+        chunks = [c for doc in documents for c in chunk_document(doc, settings.chunking)]
+        stats.chunks = len(chunks)
+        if not chunks:
+            raise PolicyError("没有可索引的条款 (no clauses to index)")
+        known = previous.vectors() if previous and previous.manifest.model_id == model_id else {}
+        keys = [_vector_key(model_id, c.embed_text) for c in chunks]
+        missing = [i for i, key in enumerate(keys) if key not in known]
+        fresh: dict[int, list[float]] = {}
+        for start in range(0, len(missing), EMBED_BATCH):
+            batch = missing[start: start + EMBED_BATCH]
+            for i, vector in zip(batch, embeddings.embed_documents([chunks[i].embed_text for i in batch])):
+                fresh[i] = vector
+            if progress:
+                progress(min(start + EMBED_BATCH, len(missing)), len(missing))
+        stats.embedded, stats.reused = len(missing), len(chunks) - len(missing)
+        matrix = np.asarray([fresh[i] if i in fresh else known[keys[i]] for i in range(len(chunks))], dtype=np.float32)
+
+        with open(building / "documents.jsonl", "w", encoding="utf-8") as handle:
+            for doc in documents:
+                handle.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
+        with open(building / "chunks.jsonl", "w", encoding="utf-8") as handle:
+            for chunk in chunks:
+                handle.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
+        np.save(building / "vectors.npy", matrix)
+
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        bm25.index([list(tokenize(c.embed_text)) or ["∅"] for c in chunks], show_progress=False)
+        bm25.save(str(building / "bm25"))
+
+        client = _chroma_client(settings, building / "chroma")
+        collection = client.create_collection(name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        for start in range(0, len(chunks), 500):
+            part = chunks[start: start + 500]
+            collection.add(
+                ids=[c.chunk_id for c in part],
+                embeddings=matrix[start: start + len(part)].tolist(),
+                metadatas=[{"doc_id": c.doc_id, "clause_id": c.clause_id, "section": c.section} for c in part],
+                documents=[c.embed_text for c in part],
+            )
+        manifest = Manifest(
+            generation=name,
+            created=time.time(),
+            model_id=model_id,
+            collection=name,
+            chroma=f"http://{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else "embedded",
+            fingerprint=fingerprint,
+            sources=sources,
+            known_titles=[asdict(k) for k in known_titles],
+        )
+        (building / "manifest.json").write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=1))
+        final = index_dir / name
+        building.rename(final)
+        _swap(index_dir, name)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        if client is not None and settings.chroma_host:
+            try:
+                client.delete_collection(name)
+            except Exception:  # noqa: BLE001 - best effort clean-up of a failed build
+                pass
+        raise
+    _remove_old_generations(index_dir, keep=name, settings=settings)
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _swap(index_dir: Path, name: str) -> None:
+    temp = index_dir / f".active-{uuid.uuid4().hex[:6]}"
+    os.symlink(name, temp)
+    os.replace(temp, index_dir / ACTIVE)
+
+
+def _remove_old_generations(index_dir: Path, keep: str, settings: Settings) -> None:
+    for path in index_dir.glob("gen-*"):
+        if path.name == keep:
+            continue
+        if settings.chroma_host:
+            try:
+                _chroma_client(settings, None).delete_collection(path.name)
+            except Exception:  # noqa: BLE001 - the collection may already be gone
+                pass
+        shutil.rmtree(path, ignore_errors=True)
+    for path in index_dir.glob(".building-*"):
+        shutil.rmtree(path, ignore_errors=True)

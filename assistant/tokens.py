@@ -1,0 +1,60 @@
+"""Chinese word tokens for keyword retrieval and sentence scoring (jieba).
+
+Shared by the index builder and the retriever so that both cut text the same
+way. Question words (什么、多少、怎么) and function words carry no evidence
+and are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from functools import lru_cache
+
+_lock = threading.Lock()
+_ready = False
+
+# Policy vocabulary jieba's general dictionary cuts apart.
+DOMAIN_WORDS = [
+    "专精特新", "小巨人", "单项冠军", "隐形冠军", "首台套", "首台（套）", "首批次", "数字化改造", "智能化技术改造",
+    "绿色化改造", "示范样本", "生产性投入", "设备投资额", "实际利用外资", "世界500强", "区域总部", "外资研发中心",
+    "机器换人", "零土地", "两创中心", "新经济园", "特色小镇", "小升规", "新三板", "融资租赁", "责任单位", "就高不重复",
+    "征求意见稿", "招大引强", "浙商回归", "万亩千亿", "高新技术企业", "加计扣除", "研发费用", "配套奖补",
+    "新认定", "标准煤", "二氧化碳", "节水改造", "资源综合利用", "第三方检测机构", "跨境电商", "品牌首店", "工业上楼",
+]
+
+STOPWORDS = set(
+    """的 了 和 与 及 或 等 是 在 对 为 由 把 被 将 从 向 于 以 之 其 该 此 这 那 这个 那个 我们 我 你 您 他 她 它 他们
+    公司 企业的 什么 多少 怎么 怎样 如何 吗 呢 吧 啊 哪些 哪个 哪 有 没有 能 能够 可以 可 会 要 想 请问 一下 请 问 一个
+    一些 有关 关于 相关 规定 具体 情况 方面 就 都 也 还 又 并 且 而 则 但 如果 如 按 按照 给 给予 拿 领 申请 享受 可否
+    是否 几 多 少 时候 时间 怎么办 为什么 哪里 一共 总共 到底 能拿 啥 咋 呀 嘛""".split()
+)
+_PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+
+
+def _init() -> None:
+    global _ready
+    with _lock:
+        if _ready:
+            return
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        for word in DOMAIN_WORDS:
+            jieba.add_word(word, freq=200000)
+        _ready = True
+
+
+def normalise(text: str) -> str:
+    return text.lower().replace("（", "(").replace("）", ")").replace("“", "").replace("”", "")
+
+
+@lru_cache(maxsize=4096)
+def tokenize(text: str) -> tuple[str, ...]:
+    """Search-mode jieba tokens without punctuation and stopwords."""
+    _init()
+    import jieba
+
+    words = jieba.lcut_for_search(normalise(text))
+    return tuple(w for w in (w.strip() for w in words) if w and not _PUNCT.match(w) and w not in STOPWORDS)
