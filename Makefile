@@ -1,0 +1,44 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.setup-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+export HF_HUB_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: setup index run test lint eval bench browser clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	rm -f $(VENV)/.setup-*
+	touch $(STAMP)
+
+index: setup
+	$(BIN)/policy-assistant index
+
+run: setup index
+	$(BIN)/policy-assistant serve --host 127.0.0.1 --port 7860
+
+# Debian's chromium for the browser tests (never `playwright install`).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "chromium missing: sudo apt-get install chromium fonts-noto-cjk"; fi; }
+
+test: setup browser
+	$(BIN)/ruff check assistant tests app.py
+	$(BIN)/pytest -q
+
+eval: setup index
+	$(BIN)/policy-assistant eval --questions evals/questions.jsonl --report evals/reports/latest --gate evals/thresholds.json
+
+bench: setup index
+	$(BIN)/policy-assistant bench
+
+clean:
+	rm -rf index/gen-* index/active index/.building-* .pytest_cache

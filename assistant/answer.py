@@ -1,0 +1,166 @@
+"""Stage 8: ranked clauses → a cited answer (default mode, no LLM).
+
+A deterministic extractive composer: it picks the sentence(s) of the top
+clauses that share most (IDF-weighted) words with the question, marks each
+with [n], and states every cited policy's validity in words. It abstains with
+a plain sentence when the best clause covers too little of the question, and
+says so when the question names a policy that is listed in a compilation's
+table of contents but whose text we do not have.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from .config import AnswerConfig
+from .models import Answer, Citation, KnownTitle, PolicyDocument
+from .retrieve import Hit
+from .tokens import tokenize
+
+_AMOUNT_QUESTION = re.compile(r"多少|金额|奖励|补助|补贴|资助|奖补|钱|万元|额度|上限|最高")
+_DATE_QUESTION = re.compile(r"什么时候|何时|有效期|执行期|截止|到期|期限|哪一年|时间")
+_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:元|美元)|\d+(?:\.\d+)?[%‰]")
+_DATE = re.compile(r"\d{4}年|\d{1,2}月\d{1,2}日|有效期|执行期")
+# Words every policy title has; they say nothing about which policy is meant.
+_GENERIC_TITLE = set(
+    tokenize(
+        "嘉兴市人民政府办公室关于印发的通知实施意见若干政策措施方案加快推动推进高质量发展行动计划三年工作建设支持促进"
+        "深入办法试行修改部分内容文件有关中国市级专项提升打造"
+    )
+)
+
+
+@dataclass
+class Evidence:
+    """Everything the composer reads; it never reaches back into the index."""
+
+    question: str
+    query_tokens: tuple[str, ...]
+    hits: list[Hit]
+    documents: dict[str, PolicyDocument]
+    known_titles: list[KnownTitle]
+    as_of: date
+    idf: dict[str, float]
+    max_idf: float
+
+
+def to_citation(n: int, hit: Hit, as_of: date) -> Citation:
+    meta = hit.meta
+    return Citation(
+        n=n,
+        doc_id=meta.doc_id,
+        doc_title=meta.title,
+        doc_number=meta.doc_number,
+        section=hit.chunk.section,
+        text=hit.chunk.text,
+        status=meta.status(as_of),
+        valid_from=meta.valid_from.isoformat() if meta.valid_from else None,
+        valid_to=meta.valid_to.isoformat() if meta.valid_to else None,
+        score=round(hit.score, 4),
+        chunk_id=hit.chunk.chunk_id,
+        responsible=hit.chunk.responsible,
+    )
+
+
+def _title_match(title: str, query_tokens: set[str]) -> float:
+    distinct = set(tokenize(title)) - _GENERIC_TITLE
+    if not distinct:
+        return 0.0
+    return len(distinct & query_tokens) / len(distinct)
+
+
+def missing_title(evidence: Evidence, config: AnswerConfig) -> KnownTitle | None:
+    """A listed-but-absent policy the question names more clearly than any policy we hold."""
+    asked = set(evidence.query_tokens)
+    best, best_score = None, 0.0
+    for known in evidence.known_titles:
+        score = _title_match(known.title, asked)
+        if score > best_score:
+            best, best_score = known, score
+    if best is None or best_score < config.known_title_match:
+        return None
+    held = max((_title_match(d.meta.title, asked) for d in evidence.documents.values()), default=0.0)
+    return best if best_score > held else None
+
+
+def _sentences(text: str) -> list[str]:
+    parts = re.findall(r"[^。；！？\n]+[。；！？]?", text)
+    return [p.strip() for p in parts if len(p.strip()) >= 4]
+
+
+def _sentence_score(sentence: str, evidence: Evidence) -> float:
+    words = set(tokenize(sentence))
+    asked = set(evidence.query_tokens)
+    if not asked:
+        return 0.0
+    weight = sum(evidence.idf.get(t, evidence.max_idf) for t in asked)
+    score = sum(evidence.idf.get(t, evidence.max_idf) for t in asked & words) / weight
+    if _AMOUNT_QUESTION.search(evidence.question) and _MONEY.search(sentence):
+        score += 0.25
+    if _DATE_QUESTION.search(evidence.question) and _DATE.search(sentence):
+        score += 0.25
+    return score
+
+
+def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) -> Answer:
+    absent = missing_title(evidence, config)
+    best = evidence.hits[0] if evidence.hits else None
+    if absent or best is None or best.coverage < config.min_coverage:
+        return _abstain(evidence, absent, qid)
+
+    if best.direct:
+        return _quote_clauses(evidence, qid)
+    # The top clause always speaks; others join only when they cover the question as well.
+    cited: list[Hit] = [best]
+    for hit in evidence.hits[1:3]:
+        if hit.coverage >= max(config.min_coverage, best.coverage * 0.9) and hit.chunk.doc_id != best.chunk.doc_id or (
+            hit.coverage >= best.coverage and hit.chunk.chunk_id != best.chunk.chunk_id
+        ):
+            cited.append(hit)
+    citations = [to_citation(n, hit, evidence.as_of) for n, hit in enumerate(evidence.hits, 1)]
+    order = {hit.chunk.chunk_id: n for n, hit in enumerate(evidence.hits, 1)}
+
+    picked: list[tuple[float, int, str]] = []
+    for hit in cited:
+        ranked = sorted(((_sentence_score(s, evidence), s) for s in _sentences(hit.chunk.text)), key=lambda x: -x[0])
+        if not ranked:
+            continue
+        top_score = ranked[0][0]
+        for score, sentence in ranked[: 2 if hit is best else 1]:
+            if score >= top_score * 0.85 and len(picked) < config.max_sentences:
+                picked.append((score, order[hit.chunk.chunk_id], sentence))
+    position = {s: hit.chunk.text.find(s) for hit in cited for _, _, s in picked if s in hit.chunk.text}
+    picked.sort(key=lambda x: (x[1], position.get(x[2], 0)))
+    body = "".join(f"{s}[{n}]" for _, n, s in picked)
+
+    basis = [_basis(n, evidence.hits[n - 1], evidence.as_of) for n in sorted({n for _, n, _ in picked})]
+    answer = body + "\n\n依据：\n" + "\n".join(basis)
+    return Answer(id=qid, question=evidence.question, answer=answer, abstained=False, citations=citations)
+
+
+def _basis(n: int, hit: Hit, as_of: date) -> str:
+    number = f"（{hit.meta.doc_number}）" if hit.meta.doc_number else ""
+    return f"[{n}]《{hit.meta.title}》{number}{hit.chunk.section}。{hit.meta.validity_sentence(as_of)}"
+
+
+def _quote_clauses(evidence: Evidence, qid: str | None) -> Answer:
+    """The question named a clause: quote it whole rather than pick sentences."""
+    direct = [h for h in evidence.hits if h.direct]
+    body = "\n".join(f"{h.chunk.text}[{n}]" for n, h in enumerate(direct, 1))
+    basis = "\n".join(_basis(n, h, evidence.as_of) for n, h in enumerate(direct, 1))
+    citations = [to_citation(n, h, evidence.as_of) for n, h in enumerate(direct, 1)]
+    return Answer(id=qid, question=evidence.question, answer=f"{body}\n\n依据：\n{basis}", abstained=False, citations=citations)
+
+
+def _abstain(evidence: Evidence, absent: KnownTitle | None, qid: str | None) -> Answer:
+    text = "抱歉，知识库中没有找到能回答这个问题的政策条款，无法给出依据。"
+    if absent:
+        text += (
+            f"《{absent.title}》列在政策汇编的目录中（第{absent.toc_index}篇），但其正文不在知识库中，"
+            "无法引用具体条款；请查阅该文件原文或咨询发文部门。"
+        )
+    else:
+        text += "请换一种说法，或注明文件名称、文号后再试；也可拨打政策咨询热线。"
+    return Answer(id=qid, question=evidence.question, answer=text, abstained=True, citations=[])

@@ -1,0 +1,126 @@
+"""The one core the CLI, the web page and the evaluator share.
+
+``PolicyAssistant`` opens the index once, keeps the embedding model warm, and
+answers: ``ask`` (cited answer, plus a calculation when an amount is asked),
+``lookup`` (clauses for hotline staff), ``calculate`` (the subsidy engine).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from datetime import date
+
+from .answer import Evidence, compose, to_citation
+from .config import Settings
+from .embed import make_embeddings
+from .models import Answer, Citation, PolicyError
+from .retrieve import Filters, Retriever
+from .store import Index
+from .tokens import tokenize
+
+_FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|还有|另外|其中|它|这个|该)")
+
+
+class PolicyAssistant:
+    def __init__(self, settings: Settings, embeddings=None) -> None:
+        self.settings = settings
+        self.embeddings = embeddings or make_embeddings(settings)
+        self._lock = threading.Lock()
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-open the index (after an ingest swapped a new generation in)."""
+        index = Index.open(self.settings.index_dir, self.settings)
+        with self._lock:
+            self.index = index
+            self.retriever = Retriever(index, self.embeddings, self.settings.retrieval)
+
+    def warm_up(self) -> None:
+        self.ask("专精特新企业奖励")
+
+    # -- questions ---------------------------------------------------------
+    def contextualise(self, question: str, history: list[str] | None) -> str:
+        """A follow-up ("那示范样本项目呢？") is read together with the previous question."""
+        if not history:
+            return question
+        previous = history[-1]
+        short = len(tokenize(question)) <= 3
+        if _FOLLOW_UP.match(question.strip()) or short:
+            return f"{previous} {question}"
+        return question
+
+    def ask(
+        self,
+        question: str,
+        as_of: date | None = None,
+        history: list[str] | None = None,
+        qid: str | None = None,
+        filters: Filters | None = None,
+        facts: dict | None = None,
+    ) -> Answer:
+        started = time.perf_counter()
+        question = (question or "").strip()
+        as_of = as_of or self.settings.as_of
+        if not question:
+            raise PolicyError("问题为空：请输入要咨询的政策问题")
+        if len(question) > 1000:
+            raise PolicyError("问题过长（超过1000字）：请精简后再问")
+        query = self.contextualise(question, history)
+        hits = self.retriever.search(query, as_of, filters)
+        evidence = Evidence(
+            question=question,
+            query_tokens=tokenize(query),
+            hits=hits,
+            documents=self.index.documents,
+            known_titles=self.index.known_titles,
+            as_of=as_of,
+            idf=self.retriever._idf,
+            max_idf=self.retriever._max_idf,
+        )
+        answer = compose(evidence, self.settings.answer, qid=qid)
+        answer.question = question
+        calculation = self._calculation_for(query, as_of, facts)
+        if calculation is not None:
+            answer = _with_calculation(answer, calculation)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def _calculation_for(self, question: str, as_of: date, facts: dict | None) -> dict | None:
+        try:
+            from .calculate import answer_amount_question
+        except ImportError:  # the calculator is optional for the core
+            return None
+        return answer_amount_question(question, as_of, extra_facts=facts)
+
+    def lookup(self, query: str, as_of: date | None = None, filters: Filters | None = None, k: int = 10) -> list[Citation]:
+        as_of = as_of or self.settings.as_of
+        if not (query or "").strip():
+            return []
+        hits = self.retriever.search(query.strip(), as_of, filters, k=k)
+        return [to_citation(n, hit, as_of) for n, hit in enumerate(hits, 1)]
+
+    def clause_context(self, chunk_id: str, radius: int = 1) -> list[dict]:
+        """The clause and its neighbours, for reading a clause in its document."""
+        position = self.index.chunk_index.get(chunk_id)
+        if position is None:
+            raise PolicyError(f"{chunk_id}: 没有这个条款")
+        chunk = self.index.chunks[position]
+        same_doc = [i for i, c in enumerate(self.index.chunks) if c.doc_id == chunk.doc_id]
+        at = same_doc.index(position)
+        window = same_doc[max(0, at - radius): at + radius + 1]
+        return [
+            {"chunk_id": self.index.chunks[i].chunk_id, "section": self.index.chunks[i].section,
+             "text": self.index.chunks[i].text, "current": i == position}
+            for i in window
+        ]
+
+
+def _with_calculation(answer: Answer, calculation: dict) -> Answer:
+    summary = calculation.get("summary")
+    if summary:
+        answer.answer = summary + "\n\n" + answer.answer if not answer.abstained else summary
+        answer.abstained = False if calculation.get("items") else answer.abstained
+    answer.calculation = calculation
+    return answer
