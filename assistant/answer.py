@@ -17,7 +17,7 @@ from datetime import date
 from .config import AnswerConfig
 from .models import Answer, Citation, KnownTitle, PolicyDocument
 from .retrieve import Hit
-from .tokens import tokenize
+from .tokens import normalise, tokenize
 
 _AMOUNT_QUESTION = re.compile(r"多少|金额|奖励|补助|补贴|资助|奖补|钱|万元|额度|上限|最高")
 _DATE_QUESTION = re.compile(r"什么时候|何时|有效期|执行期|截止|到期|期限|哪一年|时间")
@@ -64,25 +64,41 @@ def to_citation(n: int, hit: Hit, as_of: date) -> Citation:
     )
 
 
-def _title_match(title: str, query_tokens: set[str]) -> float:
+def _title_share(title: str, asked: set[str], evidence: Evidence) -> float:
+    """IDF-weighted share of the question's words that a title's distinctive words explain."""
     distinct = set(tokenize(title)) - _GENERIC_TITLE
-    if not distinct:
+    total = sum(evidence.idf.get(t, evidence.max_idf) for t in asked)
+    if not distinct or not total:
         return 0.0
-    return len(distinct & query_tokens) / len(distinct)
+    return sum(evidence.idf.get(t, evidence.max_idf) for t in asked & distinct) / total
 
 
 def missing_title(evidence: Evidence, config: AnswerConfig) -> KnownTitle | None:
-    """A listed-but-absent policy the question names more clearly than any policy we hold."""
+    """A listed-but-absent policy that the question is about, more than any clause we hold.
+
+    The title must explain enough of the question, no held document's title may
+    explain as much, and the best clause must explain less, or lack a word the
+    title and the question share (氢能, 餐饮业).
+    """
     asked = set(evidence.query_tokens)
-    best, best_score = None, 0.0
-    for known in evidence.known_titles:
-        score = _title_match(known.title, asked)
-        if score > best_score:
-            best, best_score = known, score
-    if best is None or best_score < config.known_title_match:
+    scored = [(_title_share(k.title, asked, evidence), k) for k in evidence.known_titles]
+    if not scored:
         return None
-    held = max((_title_match(d.meta.title, asked) for d in evidence.documents.values()), default=0.0)
-    return best if best_score > held else None
+    share, known = max(scored, key=lambda x: x[0])
+    if share < config.known_title_match / 2:
+        return None
+    held = max((_title_share(d.meta.title, asked, evidence) for d in evidence.documents.values()), default=0.0)
+    if held >= share:
+        return None
+    if not evidence.hits:
+        return known
+    best = evidence.hits[0]
+    shared = asked & (set(tokenize(known.title)) - _GENERIC_TITLE)
+    text = normalise(best.chunk.embed_text)
+    lacks_word = any(t not in text for t in shared)
+    if lacks_word:
+        return known
+    return known if share >= config.known_title_match and share >= best.coverage - 0.05 else None
 
 
 def _sentences(text: str) -> list[str]:
@@ -105,13 +121,12 @@ def _sentence_score(sentence: str, evidence: Evidence) -> float:
 
 
 def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) -> Answer:
-    absent = missing_title(evidence, config)
     best = evidence.hits[0] if evidence.hits else None
+    if best is not None and best.direct:
+        return _quote_clauses(evidence, qid)
+    absent = missing_title(evidence, config)
     if absent or best is None or best.coverage < config.min_coverage:
         return _abstain(evidence, absent, qid)
-
-    if best.direct:
-        return _quote_clauses(evidence, qid)
     # The top clause always speaks; others join only when they cover the question as well.
     cited: list[Hit] = [best]
     for hit in evidence.hits[1:3]:

@@ -43,6 +43,7 @@ _NUMERIC_CELL = re.compile(r"^[\d.,，%‰\-—–~～]+(?:以上|以下|左右)
 def clean_text(raw: str) -> str:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u3000", " ")
     text = text.replace("\ufeff", "")
+    text = re.sub(r"\[bookmark:[^\]\n]*\]", "", text)  # word-processor export anchors
     lines = [line for line in text.split("\n") if not _NOISE_LINE.match(line.strip())]
     text = "\n".join(lines)
     text = linearize_tables(text)

@@ -45,6 +45,7 @@ class RetrievalConfig:
     bm25_weight: float = 0.75
     dense_weight: float = 0.25
     rrf_k: int = 20
+    coverage_weight: float = 0.5  # rerank: share of the question's words found in the clause
     top_k: int = 5
 
 
@@ -53,9 +54,9 @@ class AnswerConfig:
     """When to abstain; thresholds chosen on answerable + unanswerable questions."""
 
     # Share of the question's content words (IDF-weighted) found in the best clause.
-    min_coverage: float = 0.45
+    min_coverage: float = 0.40
     # A known-but-missing title is reported when this share of its distinctive words is asked.
-    known_title_match: float = 0.6
+    known_title_match: float = 0.5
     max_sentences: int = 3
 
 
@@ -74,7 +75,7 @@ class Settings:
     admin_password: str | None = None
 
     @classmethod
-    def from_env(cls, **overrides: object) -> "Settings":
+    def from_env(cls, **overrides: object) -> Settings:
         """Settings from the environment, then explicit overrides (CLI flags) on top."""
         env = os.environ
         values: dict[str, object] = {

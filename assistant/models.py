@@ -113,7 +113,7 @@ class PolicyDocument:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "PolicyDocument":
+    def from_json(cls, data: dict) -> PolicyDocument:
         return cls(
             meta=DocumentMeta.model_validate(data["meta"]),
             text=data["text"],

@@ -20,7 +20,7 @@ from .config import RetrievalConfig
 from .models import Chunk, DocumentMeta
 from .store import Index
 from .structure import cn_to_int, normalise_doc_number
-from .tokens import tokenize
+from .tokens import normalise, tokenize, words
 
 _CN = "一二三四五六七八九十百零两"
 
@@ -83,8 +83,9 @@ class Retriever:
         self.index = index
         self.embeddings = embeddings
         self.config = config
-        self._chunk_tokens = [set(tokenize(c.embed_text)) for c in index.chunks]
-        df = Counter(t for tokens in self._chunk_tokens for t in tokens)
+        chunk_tokens = [set(tokenize(c.embed_text)) for c in index.chunks]
+        self._chunk_text = [normalise(c.embed_text) for c in index.chunks]
+        df = Counter(t for tokens in chunk_tokens for t in tokens)
         n = len(index.chunks)
         self._idf = {t: math.log(1 + n / (1 + d)) for t, d in df.items()}
         self._max_idf = math.log(1 + n)
@@ -103,9 +104,10 @@ class Retriever:
         unique = set(query_tokens)
         if not unique:
             return 0.0
-        present = self._chunk_tokens[chunk_position]
+        # A word counts when the clause contains it, even where jieba cut the clause differently.
+        text = self._chunk_text[chunk_position]
         total = sum(self.idf(t) for t in unique)
-        return sum(self.idf(t) for t in unique if t in present) / total
+        return sum(self.idf(t) for t in unique if t in text) / total
 
     def allowed_docs(self, filters: Filters, as_of: date) -> list[str]:
         docs = self.index.documents
@@ -154,14 +156,19 @@ class Retriever:
             for rank, position in enumerate(order):
                 fused[position] = fused.get(position, 0.0) + weight / (self.config.rrf_k + rank + 1)
                 ranks.setdefault(position, [None, None])[slot] = rank
-        ordered = sorted(fused, key=lambda p: -fused[p])
-        top = 1.0 / (self.config.rrf_k + 1)
+        # Rerank: fused rank score blended with how much of the question the clause covers.
+        top = (self.config.bm25_weight + self.config.dense_weight) / (self.config.rrf_k + 1)
+        asked = words(query)
+        coverage = {p: self.coverage(asked, p) for p in fused}
+        blend = self.config.coverage_weight
+        final = {p: (1 - blend) * fused[p] / top + blend * coverage[p] for p in fused}
+        ordered = sorted(final, key=lambda p: -final[p])
         hits = [
             Hit(
                 chunk=self.index.chunks[p],
                 meta=self.index.documents[self.index.chunks[p].doc_id].meta,
-                score=round(fused[p] / top, 4),
-                coverage=self.coverage(tokens, p),
+                score=round(final[p], 4),
+                coverage=coverage[p],
                 bm25_rank=ranks[p][0],
                 dense_rank=ranks[p][1],
             )

@@ -18,7 +18,7 @@ from .embed import make_embeddings
 from .models import Answer, Citation, PolicyError
 from .retrieve import Filters, Retriever
 from .store import Index
-from .tokens import tokenize
+from .tokens import to_simplified, tokenize, words
 
 _FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|还有|另外|其中|它|这个|该)")
 
@@ -67,11 +67,11 @@ class PolicyAssistant:
             raise PolicyError("问题为空：请输入要咨询的政策问题")
         if len(question) > 1000:
             raise PolicyError("问题过长（超过1000字）：请精简后再问")
-        query = self.contextualise(question, history)
+        query = to_simplified(self.contextualise(question, history))
         hits = self.retriever.search(query, as_of, filters)
         evidence = Evidence(
             question=question,
-            query_tokens=tokenize(query),
+            query_tokens=words(query),
             hits=hits,
             documents=self.index.documents,
             known_titles=self.index.known_titles,

@@ -93,14 +93,14 @@ class Index:
         self._collection = None
 
     @classmethod
-    def open(cls, index_dir: Path, settings: Settings) -> "Index":
+    def open(cls, index_dir: Path, settings: Settings) -> Index:
         active = index_dir / ACTIVE
         if not (active / "manifest.json").exists():
             raise PolicyError(f"{index_dir}: 还没有索引，请先运行 `policy-assistant ingest` 或 `make index`")
         return cls(active.resolve(), settings)
 
     @classmethod
-    def open_if_exists(cls, index_dir: Path, settings: Settings) -> "Index | None":
+    def open_if_exists(cls, index_dir: Path, settings: Settings) -> Index | None:
         try:
             return cls.open(index_dir, settings)
         except PolicyError:

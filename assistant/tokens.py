@@ -46,8 +46,20 @@ def _init() -> None:
         _ready = True
 
 
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters (專精特新) read as simplified (专精特新)."""
+    return _t2s().convert(text)
+
+
 def normalise(text: str) -> str:
-    return text.lower().replace("（", "(").replace("）", ")").replace("“", "").replace("”", "")
+    return to_simplified(text).lower().replace("（", "(").replace("）", ")").replace("“", "").replace("”", "")
 
 
 @lru_cache(maxsize=4096)
@@ -58,3 +70,13 @@ def tokenize(text: str) -> tuple[str, ...]:
 
     words = jieba.lcut_for_search(normalise(text))
     return tuple(w for w in (w.strip() for w in words) if w and not _PUNCT.match(w) and w not in STOPWORDS)
+
+
+@lru_cache(maxsize=4096)
+def words(text: str) -> tuple[str, ...]:
+    """Precise-mode jieba words: each word of the question once, for measuring coverage."""
+    _init()
+    import jieba
+
+    cut = jieba.lcut(normalise(text))
+    return tuple(w for w in (w.strip() for w in cut) if w and not _PUNCT.match(w) and w not in STOPWORDS)

@@ -1,0 +1,197 @@
+"""Score a question set against an index: retrieval, answers, abstention, calculator.
+
+Scoring follows CONTRACTS.md: text is compared after removing whitespace and
+thousands separators and mapping full-width （）：， to half-width. hit@k, MRR
+and fact recall count answerable questions only. A question with
+``expected_amount_yuan`` is a calculator case, compared exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Settings
+from .models import PolicyError
+
+
+def norm(text: str) -> str:
+    text = re.sub(r"\s+", "", text or "")
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    return text.translate(str.maketrans({"（": "(", "）": ")", "：": ":", "，": ","}))
+
+
+@dataclass
+class Scored:
+    row: dict
+    answer: dict
+    rank: int | None  # 1-based rank of the first citation holding an expected snippet
+    facts_found: int
+    facts_total: int
+    calc_ok: bool | None = None
+
+
+@dataclass
+class Metrics:
+    n: int = 0
+    hit_at_1: float = 0.0
+    hit_at_3: float = 0.0
+    hit_at_5: float = 0.0
+    mrr: float = 0.0
+    fact_recall: float = 0.0
+    abstain_accuracy: float = 0.0
+    false_abstain_rate: float = 0.0
+    latency_p50_ms: float = 0.0
+    latency_p95_ms: float = 0.0
+    calc_cases: int = 0
+    calc_pass_rate: float | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        data = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items() if k != "extra"}
+        return data
+
+
+def score_one(row: dict, answer: dict) -> Scored:
+    snippets = [norm(s) for s in row.get("expected_snippets", [])]
+    rank = None
+    for position, citation in enumerate(answer.get("citations", []), 1):
+        if any(s and s in norm(citation.get("text", "")) for s in snippets):
+            rank = position
+            break
+    facts = [norm(f) for f in row.get("expected_facts", [])]
+    found = sum(1 for f in facts if f in norm(answer.get("answer", "")))
+    calc_ok = None
+    if "expected_amount_yuan" in row:
+        calculation = answer.get("calculation") or {}
+        calc_ok = calculation.get("total_yuan") == row["expected_amount_yuan"]
+    return Scored(row=row, answer=answer, rank=rank, facts_found=found, facts_total=len(facts), calc_ok=calc_ok)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def aggregate(scored: list[Scored]) -> Metrics:
+    answerable = [s for s in scored if s.row.get("answerable", True)]
+    unanswerable = [s for s in scored if not s.row.get("answerable", True)]
+    retrieval = [s for s in answerable if s.row.get("expected_snippets")]
+    m = Metrics(n=len(scored))
+    if retrieval:
+        m.hit_at_1 = sum(1 for s in retrieval if s.rank and s.rank <= 1) / len(retrieval)
+        m.hit_at_3 = sum(1 for s in retrieval if s.rank and s.rank <= 3) / len(retrieval)
+        m.hit_at_5 = sum(1 for s in retrieval if s.rank and s.rank <= 5) / len(retrieval)
+        m.mrr = sum(1 / s.rank for s in retrieval if s.rank) / len(retrieval)
+    total_facts = sum(s.facts_total for s in answerable)
+    m.fact_recall = sum(s.facts_found for s in answerable) / total_facts if total_facts else 0.0
+    right = sum(1 for s in unanswerable if s.answer.get("abstained")) + sum(
+        1 for s in answerable if not s.answer.get("abstained")
+    )
+    m.abstain_accuracy = right / len(scored) if scored else 0.0
+    m.false_abstain_rate = sum(1 for s in answerable if s.answer.get("abstained")) / len(answerable) if answerable else 0.0
+    latencies = [s.answer.get("latency_ms", 0.0) for s in scored]
+    m.latency_p50_ms = percentile(latencies, 0.5)
+    m.latency_p95_ms = percentile(latencies, 0.95)
+    calc = [s for s in scored if s.calc_ok is not None]
+    m.calc_cases = len(calc)
+    m.calc_pass_rate = sum(1 for s in calc if s.calc_ok) / len(calc) if calc else None
+    return m
+
+
+def load_questions(path: Path) -> list[dict]:
+    if not path.exists():
+        raise PolicyError(f"{path}: 问题集文件不存在")
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            raise PolicyError(f"{path}:{number}: 不是合法的 JSON 行") from None
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+            raise PolicyError(f"{path}:{number}: 每行应是含 question 字段的 JSON 对象")
+        row.setdefault("id", f"line{number}")
+        rows.append(row)
+    if not rows:
+        raise PolicyError(f"{path}: 问题集为空")
+    return rows
+
+
+def evaluate(rows: list[dict], settings: Settings, assistant=None) -> list[Scored]:
+    from .service import PolicyAssistant
+
+    assistant = assistant or PolicyAssistant(settings)
+    assistant.warm_up()
+    scored = []
+    history: dict[str, str] = {}
+    for row in rows:
+        previous = history.get(row["follow_up_of"]) if row.get("follow_up_of") else None
+        answer = assistant.ask(
+            row["question"], qid=row["id"], history=[previous] if previous else None, facts=row.get("facts")
+        )
+        history[row["id"]] = row["question"]
+        scored.append(score_one(row, answer.to_json()))
+    return scored
+
+
+def check_gate(metrics: Metrics, gate: Path) -> list[str]:
+    """Thresholds file: {"hit_at_3": 0.9, ...}; latency keys are maxima, the rest minima."""
+    limits = json.loads(gate.read_text(encoding="utf-8"))
+    failures = []
+    values = metrics.to_json()
+    for key, limit in limits.items():
+        if key.startswith("_"):
+            continue
+        value = values.get(key)
+        if value is None:
+            failures.append(f"{key}: 没有测得数值")
+        elif key.startswith("latency") or key == "false_abstain_rate":
+            if value > limit:
+                failures.append(f"{key} = {value} > {limit}")
+        elif value < limit:
+            failures.append(f"{key} = {value} < {limit}")
+    return failures
+
+
+def run_eval(questions: Path, settings: Settings, as_json: bool, report_dir: Path | None, gate: Path | None) -> int:
+    rows = load_questions(questions)
+    scored = evaluate(rows, settings)
+    metrics = aggregate(scored)
+    if report_dir:
+        from .report import write_report
+
+        write_report(report_dir, questions, scored, metrics, breakdown(scored))
+    if as_json:
+        print(json.dumps(metrics.to_json(), ensure_ascii=False))
+    else:
+        for key, value in metrics.to_json().items():
+            print(f"{key:>20}: {value}")
+    if gate:
+        failures = check_gate(metrics, gate)
+        if failures:
+            import sys
+
+            print("质量门槛未通过：" + "；".join(failures), file=sys.stderr)
+            return 1
+    return 0
+
+
+def breakdown(scored: list[Scored]) -> dict[str, dict[str, Metrics]]:
+    groups: dict[str, dict[str, list[Scored]]] = {"category": defaultdict(list), "source_doc": defaultdict(list)}
+    for s in scored:
+        groups["category"][s.row.get("category") or "(none)"].append(s)
+        groups["source_doc"][s.row.get("source_doc") or "(none)"].append(s)
+    return {kind: {name: aggregate(items) for name, items in sorted(g.items())} for kind, g in groups.items()}
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
