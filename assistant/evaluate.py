@@ -13,6 +13,7 @@ import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from .config import Settings
@@ -135,8 +136,9 @@ def evaluate(rows: list[dict], settings: Settings, assistant=None) -> list[Score
     history: dict[str, str] = {}
     for row in rows:
         previous = history.get(row["follow_up_of"]) if row.get("follow_up_of") else None
+        as_of = date.fromisoformat(row["as_of"]) if row.get("as_of") else None
         answer = assistant.ask(
-            row["question"], qid=row["id"], history=[previous] if previous else None, facts=row.get("facts")
+            row["question"], qid=row["id"], history=[previous] if previous else None, facts=row.get("facts"), as_of=as_of
         )
         history[row["id"]] = row["question"]
         scored.append(score_one(row, answer.to_json()))

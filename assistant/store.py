@@ -134,7 +134,7 @@ class Index:
         where = {"doc_id": {"$in": doc_ids}} if doc_ids else None
         result = self.collection().query(query_embeddings=[vector], n_results=min(k, len(self.chunks)), where=where)
         hits = []
-        for chunk_id, distance in zip(result["ids"][0], result["distances"][0]):
+        for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True):
             if chunk_id in self.chunk_index:
                 hits.append((self.chunk_index[chunk_id], 1.0 - float(distance)))
         return hits
@@ -171,7 +171,7 @@ def build_index(
         fresh: dict[int, list[float]] = {}
         for start in range(0, len(missing), EMBED_BATCH):
             batch = missing[start: start + EMBED_BATCH]
-            for i, vector in zip(batch, embeddings.embed_documents([chunks[i].embed_text for i in batch])):
+            for i, vector in zip(batch, embeddings.embed_documents([chunks[i].embed_text for i in batch]), strict=True):
                 fresh[i] = vector
             if progress:
                 progress(min(start + EMBED_BATCH, len(missing)), len(missing))

@@ -1,0 +1,611 @@
+"""Stage 9: an enterprise's facts → the subsidies it can get, exact to the yuan.
+
+Rules are data (``corpus/rules/*.yaml``, one file per policy), validated by a
+strict schema: an unknown key or a rule without its clause is an error, never
+silently ignored. The engine is pure Python over ``Decimal``; every figure
+carries a step-by-step trace and the clause it comes from. A clause that only
+gives a ceiling ("最高100万元") yields the ceiling and "按个案核定", never an
+invented amount. Same matter under several measures: 就高不重复.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from .config import RULES_DIR
+from .models import PolicyError
+
+Op = Literal[">=", ">", "<=", "<", "=="]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FactSpec(Strict):
+    type: Literal["money_yuan", "money_usd", "number", "bool", "enum"]
+    meaning: str
+    unit: str | None = None
+    options: list[str] | None = None
+    keywords: list[str] | dict[str, str] = []
+
+
+class Condition(Strict):
+    fact: str
+    op: Op
+    value: Any
+    wording: str
+
+
+class AnyOf(Strict):
+    any_of: list[Condition]
+
+
+class Membership(Strict):
+    fact: str
+    in_: list[Any]
+    wording: str | None = None
+    section: str | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def __init__(self, **data: Any) -> None:
+        if "in" in data:
+            data["in_"] = data.pop("in")
+        super().__init__(**data)
+
+
+class RateWhen(Strict):
+    fact: str
+    value: Any
+    rate: Decimal
+    wording: str
+
+
+class Formula(Strict):
+    kind: Literal["by_category", "rate", "ceiling", "matching", "fixed"]
+    fact: str | None = None
+    amounts: dict[str, int] | None = None
+    base: str | None = None
+    rate: Decimal | None = None
+    rate_when: list[RateWhen] = []
+    cap: int | None = None
+    per: str | None = None
+    amount: int | None = None
+    provincial_rate: Decimal | None = None
+    match_ratio: Decimal | None = None
+    fx: str | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        return value
+
+
+class Rule(Strict):
+    id: str
+    benefit: str
+    section: str
+    clause: str
+    keywords: list[str]
+    formula: Formula
+    matter: str | None = None
+    applies_when: Membership | None = None
+    conditions: list[Condition | AnyOf] = []
+    exclusions: list[Membership] = []
+
+    @field_validator("clause", "section")
+    @classmethod
+    def _not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("每条规则必须引用条款（section 与 clause 不能为空）")
+        return value
+
+
+class Policy(Strict):
+    doc_id: str
+    doc_number: str | None
+    title: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+    validity_clause: str
+    payer: str | None = None
+    notes: list[str] = []
+
+
+class RuleFile(Strict):
+    policy: Policy
+    rules: list[Rule]
+    exclusions: list[Membership] = []
+
+
+# ---------------------------------------------------------------------------
+# Loading
+
+
+def _fact_names(rule: Rule) -> set[str]:
+    names: set[str] = set()
+    for c in rule.conditions:
+        names |= {x.fact for x in c.any_of} if isinstance(c, AnyOf) else {c.fact}
+    f = rule.formula
+    names |= {n for n in (f.fact, f.base, f.fx) if n}
+    names |= {w.fact for w in f.rate_when}
+    names |= {e.fact for e in rule.exclusions}
+    if rule.applies_when:
+        names.add(rule.applies_when.fact)
+    return names
+
+
+@lru_cache(maxsize=4)
+def load_rules(directory: Path = RULES_DIR) -> tuple[dict[str, FactSpec], list[RuleFile]]:
+    facts_path = directory / "facts.yaml"
+    try:
+        raw_facts = yaml.safe_load(facts_path.read_text(encoding="utf-8")) or {}
+        facts = {name: FactSpec.model_validate(spec) for name, spec in raw_facts.items()}
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise PolicyError(f"{facts_path.name}: 事实定义无效：{_first_error(exc)}") from None
+    files = []
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name == "facts.yaml":
+            continue
+        try:
+            rule_file = RuleFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        except (yaml.YAMLError, ValidationError) as exc:
+            raise PolicyError(f"{path.name}: 规则无效：{_first_error(exc)}") from None
+        for rule in rule_file.rules:
+            unknown = _fact_names(rule) - set(facts)
+            if unknown:
+                raise PolicyError(f"{path.name}: 规则 {rule.id} 引用了未定义的事实 {sorted(unknown)}")
+        for exclusion in rule_file.exclusions:
+            if exclusion.fact not in facts:
+                raise PolicyError(f"{path.name}: 排除条件引用了未定义的事实 {exclusion.fact}")
+        files.append(rule_file)
+    return facts, files
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        return f"{'.'.join(str(x) for x in error['loc'])}: {error['msg']}"
+    return str(exc).splitlines()[0]
+
+
+def list_facts() -> list[dict]:
+    facts, _ = load_rules()
+    return [
+        {"name": name, "type": spec.type, "unit": spec.unit, "meaning": spec.meaning, "options": spec.options}
+        for name, spec in facts.items()
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Engine
+
+
+def yuan(value: Decimal) -> int:
+    return int(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def wan(amount: int | Decimal | None) -> str:
+    """1500000 → '150万元'; 12345 → '1.2345万元'."""
+    if amount is None:
+        return "—"
+    value = (Decimal(amount) / Decimal(10000)).normalize()
+    text = format(value, "f")
+    return f"{text}万元"
+
+
+def _coerce(name: str, value: Any, spec: FactSpec) -> Any:
+    if value is None:
+        return None
+    try:
+        if spec.type in ("money_yuan", "money_usd", "number"):
+            if isinstance(value, bool):
+                raise ValueError
+            number = Decimal(str(value))
+            if number < 0:
+                raise PolicyError(f"事实 {name} 不能为负数：{value}")
+            return number
+        if spec.type == "bool":
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("true", "是", "1", "yes"):
+                return True
+            if str(value).lower() in ("false", "否", "0", "no"):
+                return False
+            raise ValueError
+        if spec.type == "enum":
+            if spec.options and str(value) not in spec.options:
+                raise PolicyError(f"事实 {name} 的取值应为 {spec.options} 之一，而不是 {value!r}")
+            return str(value)
+    except (InvalidOperation, ValueError):
+        raise PolicyError(f"事实 {name} 的值 {value!r} 不是有效的{spec.type}") from None
+    return value
+
+
+def validate_facts(raw: dict) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise PolicyError("企业情况应是 JSON 对象，如 {\"recognition_level\": \"专精特新小巨人\"}")
+    facts, _ = load_rules()
+    clean: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name in ("rules", "as_of"):
+            continue
+        if name not in facts:
+            raise PolicyError(f"未知的事实 {name!r}；用 `policy-assistant calc --list-facts` 查看可填的事实")
+        clean[name] = _coerce(name, value, facts[name])
+    return clean
+
+
+def _compare(left: Decimal | bool | str, op: str, right: Any) -> bool:
+    if isinstance(left, Decimal):
+        right = Decimal(str(right))
+    return {
+        ">=": lambda a, b: a >= b,
+        ">": lambda a, b: a > b,
+        "<=": lambda a, b: a <= b,
+        "<": lambda a, b: a < b,
+        "==": lambda a, b: a == b,
+    }[op](left, right)
+
+
+def _fmt(value: Any, spec: FactSpec | None) -> str:
+    if isinstance(value, Decimal) and spec and spec.type == "money_yuan":
+        return wan(value)
+    if isinstance(value, Decimal) and spec and spec.type == "money_usd":
+        return f"{format((value / 10000).normalize(), 'f')}万美元"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    unit = spec.unit if spec and spec.unit and spec.type == "number" else ""
+    return f"{format(value.normalize(), 'f') if isinstance(value, Decimal) else value}{unit}"
+
+
+def evaluate_rule(rule: Rule, policy: Policy, file_exclusions: list[Membership], facts: dict, as_of: date) -> dict:
+    specs, _ = load_rules()
+    trace: list[str] = [f"规则 {rule.id}：{rule.benefit}（{policy.doc_number or policy.title} {rule.section}）"]
+    item: dict[str, Any] = {
+        "rule_id": rule.id,
+        "benefit": rule.benefit,
+        "doc_number": policy.doc_number,
+        "section": rule.section,
+        "status": "eligible",
+        "amount_yuan": None,
+        "cap_yuan": rule.formula.cap,
+        "reasons": [],
+        "missing_facts": [],
+        "trace": trace,
+        "citation": {"doc_id": policy.doc_id, "doc_title": policy.title, "doc_number": policy.doc_number,
+                     "section": rule.section, "text": rule.clause},
+        "matter": rule.matter,
+    }
+
+    def missing(name: str) -> None:
+        if name not in item["missing_facts"]:
+            item["missing_facts"].append(name)
+
+    for exclusion in file_exclusions + rule.exclusions:
+        value = facts.get(exclusion.fact)
+        if value is not None and value in exclusion.in_:
+            item["status"] = "excluded"
+            item["reasons"].append(f"{exclusion.wording}（{specs[exclusion.fact].meaning}：{_fmt(value, specs[exclusion.fact])}）")
+            trace.append(f"排除：{exclusion.wording}")
+            return item
+
+    failed: list[str] = []
+    for condition in rule.conditions:
+        options = condition.any_of if isinstance(condition, AnyOf) else [condition]
+        results = []
+        for c in options:
+            value = facts.get(c.fact)
+            if value is None:
+                results.append(None)
+                continue
+            ok = _compare(value, c.op, c.value)
+            results.append(ok)
+            trace.append(f"条件「{c.wording}」：{specs[c.fact].meaning} = {_fmt(value, specs[c.fact])} → {'满足' if ok else '不满足'}")
+        if any(r is True for r in results):
+            continue
+        if any(r is None for r in results):
+            for c, r in zip(options, results, strict=True):
+                if r is None:
+                    missing(c.fact)
+            continue
+        failed.append("或".join(c.wording for c in options) if len(options) > 1 else options[0].wording)
+
+    formula = rule.formula
+    needed = [n for n in (formula.fact, formula.base, formula.fx) if n]
+    for name in needed:
+        if facts.get(name) is None:
+            missing(name)
+    if failed:
+        item["status"] = "ineligible"
+        item["reasons"] += [f"不满足条件：{w}" for w in failed]
+        return item
+    if item["missing_facts"]:
+        item["status"] = "needs_info"
+        item["reasons"].append("缺少信息：" + "、".join(specs[n].meaning for n in item["missing_facts"]))
+        return item
+
+    amount: Decimal | None = None
+    if formula.kind == "fixed":
+        amount = Decimal(formula.amount or 0)
+        trace.append(f"定额：{wan(amount)}")
+    elif formula.kind == "by_category":
+        value = facts[formula.fact]
+        if str(value) not in (formula.amounts or {}):
+            item["status"] = "ineligible"
+            item["reasons"].append(f"{specs[formula.fact].meaning}为「{value}」，本条没有对应的金额")
+            return item
+        amount = Decimal(formula.amounts[str(value)])
+        trace.append(f"按类别「{value}」：{wan(amount)}")
+    elif formula.kind == "rate":
+        base = facts[formula.base]
+        rate = formula.rate or Decimal(0)
+        for when in formula.rate_when:
+            if facts.get(when.fact) == when.value:
+                rate = when.rate
+                trace.append(f"适用「{when.wording}」")
+            elif facts.get(when.fact) is None:
+                trace.append(f"未说明是否{specs[when.fact].meaning}，按一般比例计算")
+        raw = base * rate
+        trace.append(f"{specs[formula.base].meaning} {wan(base)} × {format((rate * 100).normalize(), 'f')}% = {wan(raw)}")
+        amount = raw
+    elif formula.kind == "matching":
+        base, fx = facts[formula.base], facts[formula.fx]
+        provincial = base * fx * (formula.provincial_rate or 0)
+        city = provincial * (formula.match_ratio or 0)
+        trace.append(f"省级奖补：{_fmt(base, specs[formula.base])} × 汇率{format(fx.normalize(), 'f')} × "
+                     f"{format(((formula.provincial_rate or 0) * 100).normalize(), 'f')}% = {wan(provincial)}")
+        trace.append(f"市级1:{format((formula.match_ratio or 0).normalize(), 'f')}配套：{wan(provincial)} × "
+                     f"{format((formula.match_ratio or 0).normalize(), 'f')} = {wan(city)}")
+        item["provincial_yuan"] = yuan(provincial)
+        amount = city
+    elif formula.kind == "ceiling":
+        item["reasons"].append(
+            f"条款只规定上限：{formula.per or ''}最高{wan(formula.cap)}，具体金额由主管部门按个案核定，不能据此算出确定数额"
+        )
+        trace.append(f"仅有上限 {wan(formula.cap)}，不计算金额")
+
+    if amount is not None:
+        if formula.cap is not None and amount > formula.cap:
+            trace.append(f"超过上限，按最高限额 {wan(formula.cap)} 计")
+            amount = Decimal(formula.cap)
+        item["amount_yuan"] = yuan(amount)
+        trace.append(f"金额：{wan(item['amount_yuan'])}")
+
+    if policy.valid_to and as_of > policy.valid_to:
+        item["status"] = "expired"
+        item["reasons"].append(f"政策执行期至{policy.valid_to.isoformat()}，截至{as_of.isoformat()}已到期；金额仅供参考，不计入合计")
+    elif policy.valid_from and as_of < policy.valid_from:
+        item["status"] = "ineligible"
+        item["reasons"].append(f"政策自{policy.valid_from.isoformat()}起施行，截至{as_of.isoformat()}尚未生效")
+    return item
+
+
+def _relevant(rule: Rule, facts: dict, forced: set[str]) -> bool:
+    if rule.id in forced:
+        return True
+    if rule.applies_when:
+        value = facts.get(rule.applies_when.fact)
+        if value is None or value not in rule.applies_when.in_:
+            return False
+    return bool(_fact_names(rule) & {k for k, v in facts.items() if v is not None})
+
+
+def calculate(raw_facts: dict, as_of: date, rule_ids: list[str] | None = None) -> dict:
+    """Run every rule the facts speak to (or the ``rule_ids`` asked for)."""
+    forced = set(rule_ids or raw_facts.get("rules", []) if isinstance(raw_facts, dict) else [])
+    facts = validate_facts(raw_facts)
+    _, files = load_rules()
+    items = []
+    notes: list[str] = []
+    for rule_file in files:
+        for rule in rule_file.rules:
+            if rule_ids is not None and rule.id not in forced:
+                continue
+            if rule_ids is None and not _relevant(rule, facts, forced):
+                continue
+            if rule.applies_when and rule.applies_when.fact in facts and facts[rule.applies_when.fact] not in rule.applies_when.in_:
+                continue
+            items.append(evaluate_rule(rule, rule_file.policy, rule_file.exclusions, facts, as_of))
+        if any(i["citation"]["doc_id"] == rule_file.policy.doc_id for i in items):
+            if rule_file.policy.payer:
+                notes.append(f"资金分担（{rule_file.policy.doc_number}）：{rule_file.policy.payer}")
+            notes += [f"{rule_file.policy.doc_number}：{n}" for n in rule_file.policy.notes]
+    _highest_not_repeated(items, notes)
+    total = sum(i["amount_yuan"] for i in items if i["status"] == "eligible" and i["amount_yuan"])
+    for item in items:
+        item.pop("matter", None)
+    return {"as_of": as_of.isoformat(), "items": items, "total_yuan": total, "notes": notes}
+
+
+def _highest_not_repeated(items: list[dict], notes: list[str]) -> None:
+    """就高不重复: one matter covered by several measures is paid once, at the highest."""
+    by_matter: dict[str, list[dict]] = {}
+    for item in items:
+        if item.get("matter") and item["status"] == "eligible" and item["amount_yuan"]:
+            by_matter.setdefault(item["matter"], []).append(item)
+    for group in by_matter.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda i: -i["amount_yuan"])
+        kept = group[0]
+        for other in group[1:]:
+            other["status"] = "excluded"
+            other["reasons"].append(f"就高不重复：同一事项已按「{kept['benefit']}」{wan(kept['amount_yuan'])}计")
+        notes.append(
+            f"就高不重复：{'、'.join(i['benefit'] for i in group)}属同一事项，取最高的「{kept['benefit']}」"
+            f"{wan(kept['amount_yuan'])}，不重复享受"
+        )
+
+
+# ---------------------------------------------------------------------------
+# Reading facts from a Chinese question
+
+_CN_DIGIT = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_MONEY = re.compile(
+    r"(?P<num>\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)\s*(?P<mult>亿|千万|百万|万)?\s*(?P<cur>美元|美金|元|块)?"
+)
+_AMOUNT_QUESTION = re.compile(r"多少|能拿|能领|补多少|奖多少|金额|测算|算一下|算算|可以拿|能得|给多少|补贴|补助|奖励|奖补")
+
+
+def _cn_number(text: str) -> Decimal:
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return Decimal(text)
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGIT:
+            current = _CN_DIGIT[ch]
+        elif ch in _CN_UNIT:
+            total += (current or 1) * _CN_UNIT[ch]
+            current = 0
+    return Decimal(total + current)
+
+
+def _money_mentions(question: str) -> list[tuple[int, Decimal, str]]:
+    """(position, amount, currency) for every sum of money in the question."""
+    found = []
+    multipliers = {"亿": 100000000, "千万": 10000000, "百万": 1000000, "万": 10000, None: 1}
+    for m in _MONEY.finditer(question):
+        if not (m.group("mult") or m.group("cur")):
+            continue
+        if m.group("cur") is None and question[m.end(): m.end() + 1] in "吨人家个项%":
+            continue
+        if question[m.end(): m.end() + 1] == "吨" or question[m.end(): m.end() + 2] in ("万吨",):
+            continue
+        amount = _cn_number(m.group("num")) * multipliers[m.group("mult")]
+        currency = "usd" if m.group("cur") in ("美元", "美金") else "yuan"
+        if currency == "yuan" and m.group("cur") is None:
+            tail = question[m.end(): m.end() + 3]
+            if tail.startswith(("美元", "美金")):
+                currency = "usd"
+        found.append((m.start(), amount, currency))
+    return found
+
+
+def facts_from_question(question: str, rules: list[Rule]) -> dict[str, Any]:
+    """Facts stated in the question, for the rules it is about. Nothing is assumed."""
+    specs, _ = load_rules()
+    wanted = set().union(*(_fact_names(r) for r in rules)) if rules else set(specs)
+    facts: dict[str, Any] = {}
+    for name in wanted:
+        spec = specs[name]
+        if spec.type == "enum" and isinstance(spec.keywords, dict):
+            for word, option in sorted(spec.keywords.items(), key=lambda kv: -len(kv[0])):
+                if word.lower() in question.lower():
+                    facts[name] = option
+                    break
+        elif spec.type == "bool":
+            for word in spec.keywords:
+                at = question.find(word)
+                if at != -1:
+                    negated = re.search(r"(未|没有|没|不是|非|尚未)[^，。,]{0,4}$", question[max(0, at - 6): at])
+                    facts[name] = not negated
+                    break
+    # Sums of money: each goes to the money fact whose keyword stands closest before it.
+    money_facts = [n for n in wanted if specs[n].type in ("money_yuan", "money_usd")]
+    for position, amount, currency in _money_mentions(question):
+        kind = "money_usd" if currency == "usd" else "money_yuan"
+        candidates = [n for n in money_facts if specs[n].type == kind and n not in facts]
+        best, best_distance = None, 999
+        for name in candidates:
+            for word in specs[name].keywords:
+                at = question.rfind(word, 0, position)
+                if at != -1 and position - at - len(word) < best_distance:
+                    best, best_distance = name, position - at - len(word)
+        if best is None and len(candidates) == 1:
+            best = candidates[0]
+        if best is not None and best_distance <= 14 or best is not None and len(candidates) == 1:
+            facts[best] = amount
+    # Quantities with units: tonnes, percentages, exchange rates.
+    for m in re.finditer(r"(\d+(?:\.\d+)?)\s*(万)?\s*吨", question):
+        value = Decimal(m.group(1)) * (10000 if m.group(2) else 1)
+        around = question[max(0, m.start() - 10): m.end() + 6]
+        for name in ("green_energy_saving_tce", "green_co2_reduction_t", "green_water_saving_t"):
+            if name in wanted and name not in facts and any(w in around for w in specs[name].keywords):
+                facts[name] = value
+                break
+    for m in re.finditer(r"(\d+(?:\.\d+)?)\s*[%％]", question):
+        around = question[max(0, m.start() - 10): m.start()]
+        if "green_reuse_rate" in wanted and any(w in around for w in specs["green_reuse_rate"].keywords):
+            facts["green_reuse_rate"] = Decimal(m.group(1))
+    rate = re.search(r"汇率\D{0,6}(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*的汇率|1\s*美元\s*[=＝兑换]*\s*(\d+(?:\.\d+)?)\s*元", question)
+    if rate and "usd_cny_rate" in wanted:
+        facts["usd_cny_rate"] = Decimal(next(g for g in rate.groups() if g))
+    return facts
+
+
+def rules_for_question(question: str) -> list[tuple[Rule, RuleFile]]:
+    _, files = load_rules()
+    scored = []
+    for rule_file in files:
+        for rule in rule_file.rules:
+            hits = sum(len(k) for k in rule.keywords if k.lower() in question.lower())
+            if hits:
+                scored.append((hits, rule, rule_file))
+    if not scored:
+        return []
+    best = max(s for s, _, _ in scored)
+    return [(r, f) for s, r, f in scored if s >= best * 0.5]
+
+
+def answer_amount_question(question: str, as_of: date, extra_facts: dict | None = None) -> dict | None:
+    """When a question asks for an amount: read its facts, run the rules it is about, explain."""
+    if not _AMOUNT_QUESTION.search(question):
+        return None
+    chosen = rules_for_question(question)
+    if not chosen:
+        return None
+    rules = [r for r, _ in chosen]
+    facts = facts_from_question(question, rules)
+    facts.update(validate_facts(extra_facts or {}))
+    # A rule whose project type is stated otherwise does not apply.
+    rules = [r for r in rules if not (r.applies_when and r.applies_when.fact in facts and facts[r.applies_when.fact] not in r.applies_when.in_)]
+    if not rules:
+        return None
+    result = calculate({k: (str(v) if isinstance(v, Decimal) else v) for k, v in facts.items()}, as_of,
+                       rule_ids=[r.id for r in rules])
+    result["facts_read"] = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in facts.items()}
+    result["summary"] = render_summary(result)
+    return result
+
+
+def render_summary(result: dict) -> str:
+    specs, _ = load_rules()
+    lines = [f"补贴测算（按{result['as_of']}判断有效期）："]
+    for item in result["items"]:
+        head = f"- {item['benefit']}："
+        if item["status"] in ("eligible", "expired") and item["amount_yuan"] is not None:
+            head += f"{wan(item['amount_yuan'])}"
+            if item["status"] == "expired":
+                head += "（政策已到期，仅供参考）"
+        elif item["status"] == "needs_info":
+            head += "还需要补充信息：" + "、".join(specs[n].meaning for n in item["missing_facts"])
+        elif item["status"] == "eligible":
+            head += f"最高{wan(item['cap_yuan'])}，具体金额按个案核定"
+        else:
+            head += {"ineligible": "不符合条件", "excluded": "不享受"}.get(item["status"], item["status"])
+        lines.append(head)
+        steps = [t for t in item["trace"][1:] if not t.startswith("条件")]
+        if steps and item["status"] in ("eligible", "expired"):
+            lines.append("  计算：" + "；".join(steps))
+        for reason in item["reasons"]:
+            lines.append(f"  说明：{reason}")
+        lines.append(f"  依据：《{item['citation']['doc_title']}》（{item['doc_number']}）{item['section']}：{item['citation']['text']}")
+    if result["total_yuan"]:
+        lines.append(f"合计（有效且符合条件的项目）：{wan(result['total_yuan'])}")
+    lines += [f"注：{n}" for n in result["notes"]]
+    return "\n".join(lines)
+
+
+def render_text(result: dict) -> str:
+    return render_summary(result)
