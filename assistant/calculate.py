@@ -413,7 +413,8 @@ def calculate(raw_facts: dict, as_of: date, rule_ids: list[str] | None = None) -
                 continue
             if rule_ids is None and not _relevant(rule, facts, forced):
                 continue
-            if rule.applies_when and rule.applies_when.fact in facts and facts[rule.applies_when.fact] not in rule.applies_when.in_:
+            stated = facts.get(rule.applies_when.fact) if rule.applies_when else None
+            if stated is not None and stated not in rule.applies_when.in_ and rule.id not in forced:
                 continue
             items.append(evaluate_rule(rule, rule_file.policy, rule_file.exclusions, facts, as_of))
         if any(i["citation"]["doc_id"] == rule_file.policy.doc_id for i in items):
