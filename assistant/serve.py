@@ -1,0 +1,324 @@
+"""Stage 10: the web page (Gradio), in Chinese.
+
+Tabs: 政策问答 (chat with cited clauses), 条款查询 (hotline lookup), 补贴测算
+(calculator form), 文档管理 (password-protected document desk). Named API
+endpoints for gradio_client, as CONTRACTS.md says: /ask, /lookup, /calculate.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from .config import Settings
+from .models import STATUS_LABELS, PolicyError
+from .retrieve import Filters
+from .service import PolicyAssistant
+
+EXAMPLES = [
+    "我们新认定为专精特新小巨人，能拿多少奖励？",
+    "纯数字化改造投入800万元，已验收合格，能补多少？",
+    "外资先进制造业项目配套奖补最高多少？",
+    "2016年海宁市机器换人项目投资目标是多少？",
+    "嘉政办发〔2023〕32号 四、（三）",
+]
+STATUS_CHOICES = [(label, key) for key, label in STATUS_LABELS.items()]
+CSS = """
+.gradio-container {max-width: 1180px !important; margin: auto;}
+.badge {display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;color:#fff;margin-left:6px}
+.badge-current{background:#2e7d32}.badge-expired{background:#9e9e9e}.badge-draft{background:#ef6c00}
+.badge-not_yet_effective{background:#1565c0}.badge-unknown{background:#757575}
+mark {background:#fff59d}
+footer {display:none !important}
+"""
+
+
+def _badge(status: str) -> str:
+    return f"<span class='badge badge-{status}'>{STATUS_LABELS.get(status, status)}</span>"
+
+
+def _citation_markdown(citations: list[dict], words: list[str] | None = None) -> str:
+    parts = []
+    for c in citations:
+        text = html.escape(c["text"])
+        for word in words or []:
+            if word.strip():
+                text = text.replace(html.escape(word), f"<mark>{html.escape(word)}</mark>")
+        number = f"（{c['doc_number']}）" if c.get("doc_number") else ""
+        parts.append(
+            f"**[{c['n']}] 《{html.escape(c['doc_title'])}》{number}**{_badge(c['status'])}  \n"
+            f"条款：{html.escape(c['section'])}\n\n> {text}\n\n"
+            f"`引用：《{c['doc_title']}》{number}{c['section']}` · 片段编号 `{c.get('chunk_id', '')}`"
+        )
+    return "\n\n---\n\n".join(parts) if parts else "（无引用条款）"
+
+
+def _parse_date(text: str | None) -> date | None:
+    if not text or not str(text).strip():
+        return None
+    try:
+        return date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise PolicyError(f"日期格式应为 YYYY-MM-DD：{text}") from None
+
+
+def build_app(assistant: PolicyAssistant, settings: Settings):
+    import gradio as gr
+
+    def api_ask(question: str) -> tuple[str, list[dict]]:
+        """question → [answer markdown, citations]"""
+        try:
+            answer = assistant.ask(question)
+        except PolicyError as exc:
+            return f"⚠️ {exc}", []
+        return answer.answer, [c.to_json() for c in answer.citations]
+
+    def api_lookup(query: str) -> list[dict]:
+        """query → clauses"""
+        return [c.to_json() for c in assistant.lookup(query)]
+
+    def api_calculate(facts_json: str) -> dict:
+        """facts (JSON string) → calculation"""
+        from .calculate import calculate
+
+        try:
+            facts = json.loads(facts_json) if isinstance(facts_json, str) else facts_json
+            return calculate(facts, settings.as_of)
+        except json.JSONDecodeError:
+            return {"error": "企业情况应是合法的 JSON"}
+        except PolicyError as exc:
+            return {"error": str(exc)}
+
+    def chat(message: str, history: list[dict], as_of_text: str):
+        history = history or []
+        try:
+            as_of = _parse_date(as_of_text)
+            previous = [m["content"] for m in history if m.get("role") == "user"]
+            answer = assistant.ask(message, as_of=as_of, history=previous[-1:] or None)
+            reply = answer.answer
+            citations = [c.to_json() for c in answer.citations[:5]]
+        except PolicyError as exc:
+            reply, citations = f"⚠️ {exc}", []
+        history = history + [{"role": "user", "content": message}, {"role": "assistant", "content": reply}]
+        return history, "", _citation_markdown(citations), citations
+
+    def context(citations: list[dict], n: float):
+        try:
+            chosen = citations[int(n) - 1]
+        except (IndexError, TypeError, ValueError):
+            return "请选择有效的引用编号。"
+        rows = assistant.clause_context(chosen["chunk_id"], radius=2)
+        return "\n\n".join(
+            (f"**▶ {html.escape(r['section'])}**\n\n> {html.escape(r['text'])}" if r["current"] else
+             f"{html.escape(r['section'])}\n\n> {html.escape(r['text'])}")
+            for r in rows
+        )
+
+    def lookup_ui(query: str, doc_ids: list[str], statuses: list[str], unit: str, as_of_text: str):
+        try:
+            filters = Filters(doc_ids=doc_ids or None, statuses=statuses or None, responsible=unit.strip() or None)
+            results = assistant.lookup(query, as_of=_parse_date(as_of_text), filters=filters, k=10)
+        except PolicyError as exc:
+            return f"⚠️ {exc}", []
+        from .tokens import words
+
+        data = [c.to_json() for c in results]
+        return _citation_markdown(data, list(words(query)) + [query]), data
+
+    def calc_form(*values):
+        from .calculate import calculate, render_summary
+
+        names = [f["name"] for f in fact_fields]
+        raw = {}
+        for name, value, spec in zip(names, values[:-1], fact_fields, strict=True):
+            if value in (None, "", "未填"):
+                continue
+            if spec["type"] == "bool":
+                raw[name] = value == "是"
+            elif spec["type"] in ("money_yuan",):
+                raw[name] = str(int(round(float(value) * 10000)))
+            elif spec["type"] == "money_usd":
+                raw[name] = str(int(round(float(value) * 10000)))
+            else:
+                raw[name] = value
+        try:
+            result = calculate(raw, _parse_date(values[-1]) or settings.as_of)
+        except PolicyError as exc:
+            return f"⚠️ {exc}", [], "", None
+        table = [
+            [i["benefit"], {"eligible": "符合", "ineligible": "不符合", "needs_info": "需补充信息", "expired": "已到期",
+                            "excluded": "不享受"}[i["status"]],
+             "" if i["amount_yuan"] is None else f"{i['amount_yuan'] / 10000:g}", "；".join(i["reasons"]),
+             f"{i['doc_number']} {i['section']}"]
+            for i in result["items"]
+        ]
+        path = Path(tempfile.mkdtemp()) / "补贴测算.csv"
+        with open(path, "w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["补贴项目", "状态", "金额（万元）", "说明", "依据"])
+            writer.writerows(table)
+        trace = "\n".join(line for i in result["items"] for line in i["trace"] + [""])
+        return render_summary(result), table, trace, str(path)
+
+    def docs_table():
+        rows = []
+        for doc_id, doc in sorted(assistant.index.documents.items()):
+            m = doc.meta
+            rows.append([doc_id, m.title, m.doc_number or "", m.issuer or "", str(m.issued or ""),
+                         f"{m.valid_from or ''} 至 {m.valid_to or ''}", STATUS_LABELS[m.status(settings.as_of)]])
+        return rows
+
+    def check_password(password: str):
+        ok = bool(settings.admin_password) and password == settings.admin_password
+        message = "已登录。" if ok else ("未设置管理员密码（POLICY_ADMIN_PASSWORD），文档管理不可用。" if not settings.admin_password else "密码错误。")
+        return gr.update(visible=ok), message
+
+    def preview(file):
+        if file is None:
+            return "请先选择文件。"
+        from .ingest import parse_file
+
+        try:
+            documents, known = parse_file(Path(file))
+        except PolicyError as exc:
+            return f"⚠️ {exc}"
+        lines = []
+        for doc in documents:
+            m = doc.meta
+            lines.append(f"### 《{m.title}》 {m.doc_number or '（无文号）'} · {STATUS_LABELS[m.status(settings.as_of)]}")
+            lines += [f"- {c.section}" for c in doc.clauses[:40]]
+        if known:
+            lines.append(f"目录中另有 {len(known)} 篇无正文的文件。")
+        return "\n".join(lines)
+
+    def add_document(file, progress=gr.Progress()):
+        if file is None:
+            return "请先选择文件。", docs_table()
+        from .ingest import ingest
+
+        try:
+            report = ingest([Path(file)], settings, embeddings=assistant.embeddings,
+                            progress=lambda done, total: progress(done / max(total, 1), desc="向量化"))
+        except PolicyError as exc:
+            return f"⚠️ {exc}", docs_table()
+        assistant.reload()
+        return f"已加入：新增 {report.added}，更新 {report.updated}，未变 {report.skipped}。", docs_table()
+
+    def remove_document(doc_id: str):
+        from .ingest import ingest
+
+        try:
+            ingest(None, settings, embeddings=assistant.embeddings, remove=[doc_id.strip()])
+        except PolicyError as exc:
+            return f"⚠️ {exc}", docs_table()
+        assistant.reload()
+        return f"已移除 {doc_id}。", docs_table()
+
+    from .calculate import list_facts
+
+    fact_fields = list_facts()
+    doc_choices = [(f"{d.meta.title[:30]}（{d.meta.doc_number or '无文号'}）", k) for k, d in assistant.index.documents.items()]
+
+    with gr.Blocks(title="嘉兴惠企政策助手") as app:
+        gr.Markdown("# 嘉兴惠企政策助手\n有出处的政策问答 · 条款查询 · 补贴测算。每个回答都给出文件名称、文号、条款原文和有效状态。")
+        with gr.Tab("政策问答"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(label="对话", height=420, elem_id="chat")
+                    question = gr.Textbox(label="您的问题", placeholder="例如：我们新认定为专精特新小巨人，能拿多少奖励？", elem_id="question")
+                    with gr.Row():
+                        send = gr.Button("提问", variant="primary", elem_id="send")
+                        clear = gr.Button("清空对话")
+                    gr.Examples(EXAMPLES, inputs=question, label="示例问题")
+                with gr.Column(scale=2):
+                    as_of = gr.Textbox(label="判断有效期的日期（YYYY-MM-DD，留空为今天）", value="")
+                    cited = gr.Markdown("（提问后在此显示引用条款）", elem_id="citations")
+                    cited_state = gr.State([])
+                    with gr.Row():
+                        n = gr.Number(label="查看第几条引用的上下文", value=1, precision=0)
+                        show = gr.Button("查看上下文")
+                    around = gr.Markdown()
+            send.click(chat, [question, chatbot, as_of], [chatbot, question, cited, cited_state], api_visibility="private")
+            question.submit(chat, [question, chatbot, as_of], [chatbot, question, cited, cited_state], api_visibility="private")
+            clear.click(lambda: ([], "（提问后在此显示引用条款）", []), None, [chatbot, cited, cited_state], api_visibility="private")
+            show.click(context, [cited_state, n], around, api_visibility="private")
+        with gr.Tab("条款查询"):
+            with gr.Row():
+                query = gr.Textbox(label="关键词，或 文号+条款号（如：嘉政办发〔2023〕32号 四、（二））", scale=3, elem_id="lookup-query")
+                search = gr.Button("查询", variant="primary", scale=1, elem_id="lookup-go")
+            with gr.Row():
+                doc_filter = gr.Dropdown(doc_choices, multiselect=True, label="限定文档")
+                status_filter = gr.CheckboxGroup(STATUS_CHOICES, label="限定状态")
+                unit_filter = gr.Textbox(label="责任单位（如：市经信局）")
+                lookup_as_of = gr.Textbox(label="判断日期（留空为今天）")
+            results_md = gr.Markdown(elem_id="lookup-results")
+            results_state = gr.State([])
+            with gr.Row():
+                n2 = gr.Number(label="在文档中查看第几条", value=1, precision=0)
+                show2 = gr.Button("查看上下文")
+            around2 = gr.Markdown()
+            search.click(lookup_ui, [query, doc_filter, status_filter, unit_filter, lookup_as_of], [results_md, results_state], api_visibility="private")
+            query.submit(lookup_ui, [query, doc_filter, status_filter, unit_filter, lookup_as_of], [results_md, results_state], api_visibility="private")
+            show2.click(context, [results_state, n2], around2, api_visibility="private")
+        with gr.Tab("补贴测算"):
+            gr.Markdown("填写企业情况（不知道的留空，系统会提示还需要哪些信息）。金额单位：万元 / 万美元。")
+            inputs = []
+            with gr.Row(equal_height=False):
+                columns = [gr.Column(), gr.Column(), gr.Column()]
+            for position, spec in enumerate(fact_fields):
+                with columns[position % 3]:
+                    label = spec["meaning"]
+                    if spec["type"] == "bool":
+                        inputs.append(gr.Radio(["是", "否"], label=label, elem_id=f"fact-{spec['name']}"))
+                    elif spec["type"] == "enum":
+                        inputs.append(gr.Dropdown(spec["options"], label=label))
+                    else:
+                        unit = {"money_yuan": "万元", "money_usd": "万美元"}.get(spec["type"], spec.get("unit") or "")
+                        inputs.append(gr.Number(label=f"{label}（{unit}）" if unit else label, elem_id=f"fact-{spec['name']}"))
+            calc_as_of = gr.Textbox(label="判断日期（YYYY-MM-DD，留空为今天）")
+            run = gr.Button("测算", variant="primary", elem_id="calc-go")
+            summary = gr.Markdown(elem_id="calc-summary")
+            table = gr.Dataframe(headers=["补贴项目", "状态", "金额（万元）", "说明", "依据"], label="测算结果", wrap=True)
+            with gr.Accordion("计算过程（逐步）", open=False):
+                trace = gr.Textbox(lines=12, label="计算过程")
+            download = gr.File(label="导出 CSV")
+            run.click(calc_form, inputs + [calc_as_of], [summary, table, trace, download], api_visibility="private")
+        with gr.Tab("文档管理"):
+            password = gr.Textbox(label="管理员密码", type="password", elem_id="admin-password")
+            login = gr.Button("登录", elem_id="admin-login")
+            login_message = gr.Markdown()
+            with gr.Column(visible=False) as desk:
+                documents = gr.Dataframe(docs_table(), headers=["编号", "标题", "文号", "发文机关", "发文日期", "有效期", "状态"], label="已收录文档", wrap=True)
+                upload = gr.File(label="上传 PDF / TXT / MD / DOCX", file_types=[".pdf", ".txt", ".md", ".docx"], type="filepath", elem_id="upload")
+                preview_button = gr.Button("预览解析出的条款")
+                preview_md = gr.Markdown(elem_id="preview")
+                add = gr.Button("加入知识库", variant="primary", elem_id="add-doc")
+                remove_id = gr.Textbox(label="要移除的文档编号")
+                remove = gr.Button("移除文档", variant="stop")
+                desk_message = gr.Markdown(elem_id="desk-message")
+            login.click(check_password, password, [desk, login_message], api_visibility="private")
+            preview_button.click(preview, upload, preview_md, api_visibility="private")
+            add.click(add_document, upload, [desk_message, documents], api_visibility="private")
+            remove.click(remove_document, remove_id, [desk_message, documents], api_visibility="private")
+
+        gr.api(api_ask, api_name="ask")
+        gr.api(api_lookup, api_name="lookup")
+        gr.api(api_calculate, api_name="calculate")
+    return app
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
+    import gradio as gr
+
+    assistant = PolicyAssistant(settings)
+    assistant.warm_up()
+    app = build_app(assistant, settings)
+    app.queue(default_concurrency_limit=4)
+    app.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=False,
+               css=CSS, theme=gr.themes.Soft())
+    return app
+

@@ -1,0 +1,92 @@
+"""The web page: gradio_client against the named endpoints, and Debian chromium driven by
+Playwright through the chat, the lookup, the calculator and the admin upload."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_index import PDF_LINES, make_pdf
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, corpus_index, embeddings):
+    from assistant.config import Settings
+    from assistant.serve import build_app
+    from assistant.service import PolicyAssistant
+
+    target = tmp_path_factory.mktemp("web") / "index"
+    shutil.copytree(corpus_index.index_dir, target, symlinks=True)
+    settings = Settings.from_env(index_dir=target, as_of=corpus_index.as_of, admin_password="s3cret")
+    app = build_app(PolicyAssistant(settings, embeddings=embeddings), settings)
+    app.queue()
+    _, url, _ = app.launch(server_name="127.0.0.1", server_port=7871, prevent_thread_lock=True, quiet=True)
+    yield url.rstrip("/") + "/"
+    app.close()
+
+
+def test_gradio_client_endpoints(server):
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    answer, citations = client.predict("我们新认定为专精特新小巨人，能拿多少奖励？", api_name="/ask")
+    assert "150万元" in answer and citations[0]["doc_number"] == "嘉政办发〔2023〕32号"
+    clauses = client.predict("嘉政办发〔2023〕36号 二、（三）", api_name="/lookup")
+    assert "5000万元" in clauses[0]["text"]
+    result = client.predict(json.dumps({"recognition_level": "隐形冠军"}), api_name="/calculate")
+    assert result["items"][0]["amount_yuan"] == 1000000 and result["total_yuan"] == 1000000
+    assert "error" in client.predict("{not json", api_name="/calculate")
+
+
+@pytest.mark.browser
+def test_browser_chat_lookup_calculator_and_upload(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf = tmp_path / "dolphin.pdf"
+    make_pdf(pdf, PDF_LINES)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(server)
+        page.get_by_role("tab", name="政策问答").wait_for()
+        page.locator("#question textarea").fill("我们新认定为专精特新小巨人，能拿多少奖励？")
+        page.locator("#send").click()
+        page.locator("#citations").get_by_text("嘉政办发〔2023〕32号").first.wait_for(timeout=30000)
+        assert "150万元" in page.locator("#chat").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+        page.get_by_role("tab", name="条款查询").click()
+        page.locator("#lookup-query textarea").fill("首台（套）")
+        page.locator("#lookup-go").click()
+        page.locator("#lookup-results mark").first.wait_for(timeout=30000)
+        page.screenshot(path=str(ARTIFACTS / "lookup.png"), full_page=True)
+
+        page.get_by_role("tab", name="补贴测算").click()
+        page.locator("#fact-digital_investment_yuan input").fill("800")
+        page.locator("#fact-digital_accepted").get_by_text("是").click()
+        page.locator("#calc-go").click()
+        page.locator("#calc-summary").get_by_text("160万元").first.wait_for(timeout=30000)
+        page.screenshot(path=str(ARTIFACTS / "calculator.png"), full_page=True)
+
+        page.get_by_role("tab", name="文档管理").click()
+        page.locator("#admin-password input").fill("s3cret")
+        page.locator("#admin-login").click()
+        page.locator("#upload input[type=file]").set_input_files(str(pdf))
+        page.locator("#add-doc").click()
+        page.locator("#desk-message").get_by_text("dolphin").wait_for(timeout=60000)
+        page.screenshot(path=str(ARTIFACTS / "documents.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.get_by_role("tab", name="政策问答").click()
+        page.screenshot(path=str(ARTIFACTS / "phone.png"), full_page=True)
+        browser.close()
