@@ -42,8 +42,9 @@ def chunk_document(doc: PolicyDocument, config: ChunkingConfig = ChunkingConfig(
             )
         pending.clear()
 
+    parents = {c.parent_id for c in doc.clauses if c.parent_id}
     for clause in doc.clauses:
-        if _is_heading_only(clause):
+        if clause.clause_id in parents and _is_heading_only(clause):
             flush()
             continue
         if pending and (pending[-1].parent_id != clause.parent_id or _size(pending) >= config.min_chars):
@@ -60,6 +61,7 @@ def _size(clauses: list[Clause]) -> int:
 
 
 def _is_heading_only(clause: Clause) -> bool:
+    """A parent clause that is only its heading ("二、主要举措"); a leaf always has content."""
     body = clause.text[len(clause.label):].strip().rstrip("。")
     return len(body) <= len(clause.heading) + 1 and clause.level > 0
 

@@ -100,3 +100,14 @@ def test_status_against_as_of():
     assert meta.status(date(2024, 5, 1)) == "current"
     assert meta.status(date(2026, 1, 1)) == "expired"
     assert "已到期" in meta.validity_sentence(date(2026, 1, 1))
+
+
+def test_a_leaf_clause_of_one_short_sentence_is_kept_as_a_chunk():
+    from assistant.chunk import chunk_document
+    from assistant.structure import build_document
+
+    text = "关于支持海豚产业的通知\n一、支持措施\n（一）对新落户的海豚企业给予一次性奖励80万元。\n"
+    doc = build_document(text, extract_meta(text, "d", "x"))
+    chunks = chunk_document(doc)
+    assert any("奖励80万元" in c.text for c in chunks)
+    assert not any(c.text == "一、支持措施" for c in chunks)  # a bare heading travels in its children's prefix
