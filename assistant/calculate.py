@@ -585,14 +585,17 @@ def render_summary(result: dict) -> str:
     lines = [f"补贴测算（按{result['as_of']}判断有效期）："]
     for item in result["items"]:
         head = f"- {item['benefit']}："
-        if item["status"] in ("eligible", "expired") and item["amount_yuan"] is not None:
+        ceiling_only = item["amount_yuan"] is None and item["cap_yuan"] is not None and not item["missing_facts"]
+        if item["status"] in ("eligible", "expired") and ceiling_only:
+            head += f"最高{wan(item['cap_yuan'])}，具体金额按个案核定"
+            if item["status"] == "expired":
+                head += "（政策已到期）"
+        elif item["status"] in ("eligible", "expired") and item["amount_yuan"] is not None:
             head += f"{wan(item['amount_yuan'])}"
             if item["status"] == "expired":
                 head += "（政策已到期，仅供参考）"
         elif item["status"] == "needs_info":
             head += "还需要补充信息：" + "、".join(specs[n].meaning for n in item["missing_facts"])
-        elif item["status"] == "eligible":
-            head += f"最高{wan(item['cap_yuan'])}，具体金额按个案核定"
         else:
             head += {"ineligible": "不符合条件", "excluded": "不享受"}.get(item["status"], item["status"])
         lines.append(head)

@@ -20,7 +20,7 @@ from .config import RetrievalConfig
 from .models import Chunk, DocumentMeta
 from .store import Index
 from .structure import cn_to_int, normalise_doc_number
-from .tokens import normalise, tokenize, words
+from .tokens import normalise, parts, tokenize, words
 
 _CN = "一二三四五六七八九十百零两"
 
@@ -107,7 +107,14 @@ class Retriever:
         # A word counts when the clause contains it, even where jieba cut the clause differently.
         text = self._chunk_text[chunk_position]
         total = sum(self.idf(t) for t in unique)
-        return sum(self.idf(t) for t in unique if t in text) / total
+        found = 0.0
+        for word in unique:
+            if word in text:
+                found += self.idf(word)
+            elif len(word) >= 3 and (inner := parts(word)):
+                # half credit when the clause has the word's parts (国际级 → 国际)
+                found += 0.5 * self.idf(word) * sum(p in text for p in inner) / len(inner)
+        return found / total
 
     def allowed_docs(self, filters: Filters, as_of: date) -> list[str]:
         docs = self.index.documents

@@ -48,7 +48,8 @@ class PolicyAssistant:
         previous = history[-1]
         short = len(tokenize(question)) <= 3
         if _FOLLOW_UP.match(question.strip()) or short:
-            return f"{previous} {question}"
+            # the new words weigh double: "那桐乡市呢？" replaces the place, keeps the topic
+            return f"{previous} {question} {question}"
         return question
 
     def ask(
@@ -82,6 +83,7 @@ class PolicyAssistant:
         answer = compose(evidence, self.settings.answer, qid=qid)
         answer.question = question
         calculation = self._calculation_for(query, as_of, facts)
+        calculation = _supported(calculation, answer.citations[:3])
         if calculation is not None:
             answer = _with_calculation(answer, calculation)
         answer.latency_ms = (time.perf_counter() - started) * 1000
@@ -115,6 +117,29 @@ class PolicyAssistant:
              "text": self.index.chunks[i].text, "current": i == position}
             for i in window
         ]
+
+
+def _supported(calculation: dict | None, citations: list[Citation]) -> dict | None:
+    """Keep only calculator items whose clause retrieval also found: a rule picked by a
+    stray keyword ("研发中心") must not speak for a question about another clause."""
+    if not calculation or not citations:
+        return calculation if calculation and not citations else None
+    found = {(c.doc_id, c.section) for c in citations}
+
+    def backed(item: dict) -> bool:
+        doc = item["citation"]["doc_id"]
+        return any(d == doc and (s.startswith(item["section"]) or item["section"].startswith(s)) for d, s in found)
+
+    items = [i for i in calculation["items"] if backed(i)]
+    if not items:
+        return None
+    if len(items) < len(calculation["items"]):
+        from .calculate import render_summary
+
+        calculation = {**calculation, "items": items}
+        calculation["total_yuan"] = sum(i["amount_yuan"] or 0 for i in items if i["status"] == "eligible")
+        calculation["summary"] = render_summary(calculation)
+    return calculation
 
 
 def _with_calculation(answer: Answer, calculation: dict) -> Answer:

@@ -28,8 +28,13 @@ STOPWORDS = set(
     """的 了 和 与 及 或 等 是 在 对 为 由 把 被 将 从 向 于 以 之 其 该 此 这 那 这个 那个 我们 我 你 您 他 她 它 他们
     公司 企业的 什么 多少 怎么 怎样 如何 吗 呢 吧 啊 哪些 哪个 哪 有 没有 能 能够 可以 可 会 要 想 请问 一下 请 问 一个
     一些 有关 关于 相关 规定 具体 情况 方面 就 都 也 还 又 并 且 而 则 但 如果 如 按 按照 给 给予 拿 领 申请 享受 可否
-    是否 几 多 少 时候 时间 怎么办 为什么 哪里 一共 总共 到底 能拿 啥 咋 呀 嘛""".split()
+    是否 几 多 少 时候 时间 怎么办 为什么 哪里 一共 总共 到底 能拿 啥 咋 呀 嘛 搞 弄 花 花了 厂 咱 咱们 有啥 没 不 啊
+    领钱 钱 政府 补 奖 多久""".split()
 )
+# Colloquial or abbreviated forms → the words policy texts use. Applied to questions and
+# clauses alike, so both sides meet on one form.
+SYNONYMS = {"外企": "外资企业", "标煤": "标准煤", "技改": "技术改造"}
+_AMOUNT_WORD = re.compile(r"^[\d.]+[%‰]?$|^[\d.零一二两三四五六七八九十百千万亿]+(万|亿|元|美元|吨|年)?$")
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
 
 
@@ -59,7 +64,12 @@ def to_simplified(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    return to_simplified(text).lower().replace("（", "(").replace("）", ")").replace("“", "").replace("”", "")
+    text = to_simplified(text).lower()
+    # "首台（套）" reads as "首台套": a single bracketed character belongs to its word.
+    text = re.sub(r"(?<=[\u4e00-\u9fff])[（(]([\u4e00-\u9fff])[）)]", r"\1", text)
+    for short, full in SYNONYMS.items():
+        text = text.replace(short, full)
+    return text.replace("（", "(").replace("）", ")").replace("“", "").replace("”", "")
 
 
 @lru_cache(maxsize=4096)
@@ -79,4 +89,15 @@ def words(text: str) -> tuple[str, ...]:
     import jieba
 
     cut = jieba.lcut(normalise(text))
-    return tuple(w for w in (w.strip() for w in cut) if w and not _PUNCT.match(w) and w not in STOPWORDS)
+    return tuple(
+        w for w in (w.strip() for w in cut)
+        if w and not _PUNCT.match(w) and w not in STOPWORDS and not _AMOUNT_WORD.match(w)
+    )
+
+
+def parts(word: str) -> tuple[str, ...]:
+    """The shorter words inside a long one (国际级 → 国际), for partial matches."""
+    _init()
+    import jieba
+
+    return tuple(p for p in jieba.lcut_for_search(word) if p != word and len(p) >= 2)
