@@ -12,6 +12,7 @@ import html
 import json
 import tempfile
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .config import Settings
@@ -107,16 +108,21 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
         return history, "", _citation_markdown(citations), citations
 
     def context(citations: list[dict], n: float):
+        """The chosen clause among its neighbours, and a copyable citation."""
         try:
             chosen = citations[int(n) - 1]
         except (IndexError, TypeError, ValueError):
-            return "请选择有效的引用编号。"
+            return "请选择有效的引用编号。", ""
         rows = assistant.clause_context(chosen["chunk_id"], radius=2)
-        return "\n\n".join(
+        shown = "\n\n".join(
             (f"**▶ {html.escape(r['section'])}**\n\n> {html.escape(r['text'])}" if r["current"] else
              f"{html.escape(r['section'])}\n\n> {html.escape(r['text'])}")
             for r in rows
         )
+        number = f"（{chosen['doc_number']}）" if chosen.get("doc_number") else ""
+        status = STATUS_LABELS.get(chosen["status"], chosen["status"])
+        copy = f"{chosen['text']}\n——《{chosen['doc_title']}》{number}{chosen['section']}，{status}"
+        return shown, copy
 
     def lookup_ui(query: str, doc_ids: list[str], statuses: list[str], unit: str, as_of_text: str):
         try:
@@ -132,19 +138,21 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
     def calc_form(*values):
         from .calculate import calculate, render_summary
 
-        names = [f["name"] for f in fact_fields]
         raw = {}
-        for name, value, spec in zip(names, values[:-1], fact_fields, strict=True):
-            if value in (None, "", "未填"):
+        for value, spec in zip(values[:-1], fact_fields, strict=True):
+            if value is None or str(value).strip() in ("", "未填"):
                 continue
             if spec["type"] == "bool":
-                raw[name] = value == "是"
-            elif spec["type"] in ("money_yuan",):
-                raw[name] = str(int(round(float(value) * 10000)))
-            elif spec["type"] == "money_usd":
-                raw[name] = str(int(round(float(value) * 10000)))
+                raw[spec["name"]] = value == "是"
+            elif spec["type"] == "enum":
+                raw[spec["name"]] = value
             else:
-                raw[name] = value
+                try:
+                    number = Decimal(str(value).strip().replace(",", ""))
+                except InvalidOperation:
+                    return f"⚠️ 「{spec['meaning']}」应填数字，而不是 {value!r}", [], "", None
+                # money is typed in 万元 / 万美元 on the page
+                raw[spec["name"]] = str(number * 10000 if spec["type"].startswith("money") else number)
         try:
             result = calculate(raw, _parse_date(values[-1]) or settings.as_of)
         except PolicyError as exc:
@@ -162,7 +170,7 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
             writer.writerow(["补贴项目", "状态", "金额（万元）", "说明", "依据"])
             writer.writerows(table)
         trace = "\n".join(line for i in result["items"] for line in i["trace"] + [""])
-        return render_summary(result), table, trace, str(path)
+        return render_summary(result).replace("\n", "  \n"), table, trace, str(path)
 
     def docs_table():
         rows = []
@@ -242,10 +250,11 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
                         n = gr.Number(label="查看第几条引用的上下文", value=1, precision=0)
                         show = gr.Button("查看上下文")
                     around = gr.Markdown()
+                    copy_chat = gr.Textbox(label="复制条款（含出处）", buttons=["copy"], lines=3)
             send.click(chat, [question, chatbot, as_of], [chatbot, question, cited, cited_state], api_visibility="private")
             question.submit(chat, [question, chatbot, as_of], [chatbot, question, cited, cited_state], api_visibility="private")
             clear.click(lambda: ([], "（提问后在此显示引用条款）", []), None, [chatbot, cited, cited_state], api_visibility="private")
-            show.click(context, [cited_state, n], around, api_visibility="private")
+            show.click(context, [cited_state, n], [around, copy_chat], api_visibility="private")
         with gr.Tab("条款查询"):
             with gr.Row():
                 query = gr.Textbox(label="关键词，或 文号+条款号（如：嘉政办发〔2023〕32号 四、（二））", scale=3, elem_id="lookup-query")
@@ -259,11 +268,12 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
             results_state = gr.State([])
             with gr.Row():
                 n2 = gr.Number(label="在文档中查看第几条", value=1, precision=0)
-                show2 = gr.Button("查看上下文")
+                show2 = gr.Button("查看上下文", elem_id="lookup-context")
             around2 = gr.Markdown()
+            copy_lookup = gr.Textbox(label="复制条款（含出处）", buttons=["copy"], lines=3, elem_id="copy-clause")
             search.click(lookup_ui, [query, doc_filter, status_filter, unit_filter, lookup_as_of], [results_md, results_state], api_visibility="private")
             query.submit(lookup_ui, [query, doc_filter, status_filter, unit_filter, lookup_as_of], [results_md, results_state], api_visibility="private")
-            show2.click(context, [results_state, n2], around2, api_visibility="private")
+            show2.click(context, [results_state, n2], [around2, copy_lookup], api_visibility="private")
         with gr.Tab("补贴测算"):
             gr.Markdown("填写企业情况（不知道的留空，系统会提示还需要哪些信息）。金额单位：万元 / 万美元。")
             inputs = []
@@ -273,12 +283,14 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
                 with columns[position % 3]:
                     label = spec["meaning"]
                     if spec["type"] == "bool":
-                        inputs.append(gr.Radio(["是", "否"], label=label, elem_id=f"fact-{spec['name']}"))
+                        inputs.append(gr.Radio(["是", "否"], value=None, label=label, elem_id=f"fact-{spec['name']}"))
                     elif spec["type"] == "enum":
-                        inputs.append(gr.Dropdown(spec["options"], label=label))
+                        inputs.append(gr.Dropdown(["未填"] + spec["options"], value="未填", label=label))
                     else:
                         unit = {"money_yuan": "万元", "money_usd": "万美元"}.get(spec["type"], spec.get("unit") or "")
-                        inputs.append(gr.Number(label=f"{label}（{unit}）" if unit else label, elem_id=f"fact-{spec['name']}"))
+                        # a text field, not gr.Number: an untouched number field would send 0, a fact nobody stated
+                        inputs.append(gr.Textbox(label=f"{label}（{unit}）" if unit else label, placeholder="未填",
+                                                 elem_id=f"fact-{spec['name']}"))
             calc_as_of = gr.Textbox(label="判断日期（YYYY-MM-DD，留空为今天）")
             run = gr.Button("测算", variant="primary", elem_id="calc-go")
             summary = gr.Markdown(elem_id="calc-summary")
@@ -311,14 +323,18 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
     return app
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
+def launch_app(app, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
+    """Launch with the product's look: Chinese page, our CSS, no framework links in the footer."""
     import gradio as gr
 
+    app.queue(default_concurrency_limit=4)
+    return app.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=False,
+                      quiet=not block, css=CSS, theme=gr.themes.Soft(), footer_links=[])
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
     assistant = PolicyAssistant(settings)
     assistant.warm_up()
     app = build_app(assistant, settings)
-    app.queue(default_concurrency_limit=4)
-    app.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=False,
-               css=CSS, theme=gr.themes.Soft())
+    launch_app(app, host, port, block)
     return app
-

@@ -3,6 +3,7 @@ Playwright through the chat, the lookup, the calculator and the admin upload."""
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -17,15 +18,14 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, corpus_index, embeddings):
     from assistant.config import Settings
-    from assistant.serve import build_app
+    from assistant.serve import build_app, launch_app
     from assistant.service import PolicyAssistant
 
     target = tmp_path_factory.mktemp("web") / "index"
     shutil.copytree(corpus_index.index_dir, target, symlinks=True)
     settings = Settings.from_env(index_dir=target, as_of=corpus_index.as_of, admin_password="s3cret")
     app = build_app(PolicyAssistant(settings, embeddings=embeddings), settings)
-    app.queue()
-    _, url, _ = app.launch(server_name="127.0.0.1", server_port=7871, prevent_thread_lock=True, quiet=True)
+    _, url, _ = launch_app(app, "127.0.0.1", 7871, block=False)
     yield url.rstrip("/") + "/"
     app.close()
 
@@ -46,7 +46,7 @@ def test_gradio_client_endpoints(server):
 
 @pytest.mark.browser
 def test_browser_chat_lookup_calculator_and_upload(server, tmp_path):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     pdf = tmp_path / "dolphin.pdf"
@@ -57,7 +57,7 @@ def test_browser_chat_lookup_calculator_and_upload(server, tmp_path):
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         page.goto(server)
         page.get_by_role("tab", name="政策问答").wait_for()
         page.locator("#question textarea").fill("我们新认定为专精特新小巨人，能拿多少奖励？")
@@ -70,13 +70,17 @@ def test_browser_chat_lookup_calculator_and_upload(server, tmp_path):
         page.locator("#lookup-query textarea").fill("首台（套）")
         page.locator("#lookup-go").click()
         page.locator("#lookup-results mark").first.wait_for(timeout=30000)
+        page.locator("#lookup-context").click()
+        expect(page.locator("#copy-clause textarea")).to_have_value(re.compile("——《.*》"), timeout=30000)
         page.screenshot(path=str(ARTIFACTS / "lookup.png"), full_page=True)
 
         page.get_by_role("tab", name="补贴测算").click()
-        page.locator("#fact-digital_investment_yuan input").fill("800")
+        page.locator("#fact-digital_investment_yuan textarea").fill("800")
         page.locator("#fact-digital_accepted").get_by_text("是").click()
         page.locator("#calc-go").click()
         page.locator("#calc-summary").get_by_text("160万元").first.wait_for(timeout=30000)
+        summary = page.locator("#calc-summary").inner_text()
+        assert "外资" not in summary and "首台" not in summary  # nothing the user did not fill in
         page.screenshot(path=str(ARTIFACTS / "calculator.png"), full_page=True)
 
         page.get_by_role("tab", name="文档管理").click()
