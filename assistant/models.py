@@ -42,6 +42,7 @@ class DocumentMeta(BaseModel):
     valid_to: date | None = None
     draft: bool = False
     source_file: str = ""
+    origin: str | None = None  # where the file came from (a seed, a download page)
     validity_note: str | None = None  # the sentence the window was read from
 
     def status(self, as_of: date) -> Status:

@@ -181,7 +181,7 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
         return rows
 
     def check_password(password: str):
-        ok = bool(settings.admin_password) and password == settings.admin_password
+        ok = authorised(password)
         message = "已登录。" if ok else ("未设置管理员密码（POLICY_ADMIN_PASSWORD），文档管理不可用。" if not settings.admin_password else "密码错误。")
         return gr.update(visible=ok), message
 
@@ -203,7 +203,12 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
             lines.append(f"目录中另有 {len(known)} 篇无正文的文件。")
         return "\n".join(lines)
 
-    def add_document(file, progress=gr.Progress()):
+    def authorised(password: str) -> bool:
+        return bool(settings.admin_password) and password == settings.admin_password
+
+    def add_document(file, password: str, progress=gr.Progress()):
+        if not authorised(password):
+            return "⚠️ 需要管理员密码。", docs_table()
         if file is None:
             return "请先选择文件。", docs_table()
         from .ingest import ingest
@@ -214,11 +219,14 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
         except PolicyError as exc:
             return f"⚠️ {exc}", docs_table()
         assistant.reload()
-        return f"已加入：新增 {report.added}，更新 {report.updated}，未变 {report.skipped}。", docs_table()
+        names = lambda ids: "、".join(ids) or "无"  # noqa: E731
+        return f"已加入知识库：新增 {names(report.added)}；更新 {names(report.updated)}；未变 {names(report.skipped)}。", docs_table()
 
-    def remove_document(doc_id: str):
+    def remove_document(doc_id: str, password: str):
         from .ingest import ingest
 
+        if not authorised(password):
+            return "⚠️ 需要管理员密码。", docs_table()
         try:
             ingest(None, settings, embeddings=assistant.embeddings, remove=[doc_id.strip()])
         except PolicyError as exc:
@@ -314,8 +322,8 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
                 desk_message = gr.Markdown(elem_id="desk-message")
             login.click(check_password, password, [desk, login_message], api_visibility="private")
             preview_button.click(preview, upload, preview_md, api_visibility="private")
-            add.click(add_document, upload, [desk_message, documents], api_visibility="private")
-            remove.click(remove_document, remove_id, [desk_message, documents], api_visibility="private")
+            add.click(add_document, [upload, password], [desk_message, documents], api_visibility="private")
+            remove.click(remove_document, [remove_id, password], [desk_message, documents], api_visibility="private")
 
         gr.api(api_ask, api_name="ask")
         gr.api(api_lookup, api_name="lookup")

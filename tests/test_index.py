@@ -148,3 +148,17 @@ def test_cli_ingest_json_matches_the_contract(index_copy):
     data = json.loads(result.stdout)
     assert {"documents", "chunks", "added", "updated", "skipped", "errors"} <= set(data)
     assert data["documents"] == 9
+
+
+def test_hand_checked_metadata_overrides_extraction_and_unknown_keys_are_refused(tmp_path):
+    from assistant.ingest import parse_file
+
+    (tmp_path / "meta").mkdir()
+    doc = tmp_path / "notice.txt"
+    doc.write_text("关于测试的通知\n一、内容\n（一）给予奖励10万元。\n", encoding="utf-8")
+    (tmp_path / "meta" / "notice.yaml").write_text("doc_number: 嘉测发〔2024〕1号\nvalid_to: 2024-12-31\n", encoding="utf-8")
+    meta = parse_file(doc)[0][0].meta
+    assert meta.doc_number == "嘉测发〔2024〕1号" and meta.valid_to.isoformat() == "2024-12-31"
+    (tmp_path / "meta" / "notice.yaml").write_text("doc_numbr: 嘉测发〔2024〕1号\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match="doc_numbr"):
+        parse_file(doc)
