@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup index run test lint eval bench browser clean
+.PHONY: setup index run test lint eval eval-external bench browser clean
 
 setup: $(STAMP)
 
@@ -37,8 +37,14 @@ test: setup browser
 eval: setup index
 	$(BIN)/policy-assistant eval --questions evals/questions.jsonl --report evals/reports/latest --gate evals/thresholds.json
 
+# The external question set (real government-policy QA written by others), its own corpus and index.
+EXTERNAL := ../shared/benchmarks/ncp-policy-qa
+eval-external: setup
+	$(BIN)/policy-assistant ingest $(EXTERNAL)/corpus --index index-external
+	$(BIN)/policy-assistant eval --questions $(EXTERNAL)/questions.jsonl --index index-external --report evals/reports/external --gate evals/thresholds-external.json
+
 bench: setup index
 	$(BIN)/policy-assistant bench
 
 clean:
-	rm -rf index/gen-* index/active index/.building-* .pytest_cache
+	rm -rf index/gen-* index/active index/.building-* index-external .pytest_cache

@@ -43,7 +43,7 @@ class Metrics:
     hit_at_3: float = 0.0
     hit_at_5: float = 0.0
     mrr: float = 0.0
-    fact_recall: float = 0.0
+    fact_recall: float | None = None
     abstain_accuracy: float = 0.0
     false_abstain_rate: float = 0.0
     latency_p50_ms: float = 0.0
@@ -92,7 +92,7 @@ def aggregate(scored: list[Scored]) -> Metrics:
         m.hit_at_5 = sum(1 for s in retrieval if s.rank and s.rank <= 5) / len(retrieval)
         m.mrr = sum(1 / s.rank for s in retrieval if s.rank) / len(retrieval)
     total_facts = sum(s.facts_total for s in answerable)
-    m.fact_recall = sum(s.facts_found for s in answerable) / total_facts if total_facts else 0.0
+    m.fact_recall = sum(s.facts_found for s in answerable) / total_facts if total_facts else None
     right = sum(1 for s in unanswerable if s.answer.get("abstained")) + sum(
         1 for s in answerable if not s.answer.get("abstained")
     )
