@@ -130,9 +130,8 @@ def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) ->
     # The top clause always speaks; others join only when they cover the question as well.
     cited: list[Hit] = [best]
     for hit in evidence.hits[1:3]:
-        if hit.coverage >= max(config.min_coverage, best.coverage * 0.9) and hit.chunk.doc_id != best.chunk.doc_id or (
-            hit.coverage >= best.coverage and hit.chunk.chunk_id != best.chunk.chunk_id
-        ):
+        as_good = hit.coverage >= max(config.min_coverage, best.coverage * 0.9)
+        if as_good and (hit.chunk.doc_id != best.chunk.doc_id or hit.coverage >= best.coverage):
             cited.append(hit)
     citations = [to_citation(n, hit, evidence.as_of) for n, hit in enumerate(evidence.hits, 1)]
     order = {hit.chunk.chunk_id: n for n, hit in enumerate(evidence.hits, 1)}

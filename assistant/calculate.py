@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .config import RULES_DIR
 from .models import PolicyError
@@ -50,17 +50,14 @@ class AnyOf(Strict):
 
 
 class Membership(Strict):
-    fact: str
-    in_: list[Any]
-    wording: str | None = None
-    section: str | None = None
+    """The fact's value is one of ``in`` (YAML: ``{fact: x, in: [a, b]}``)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    def __init__(self, **data: Any) -> None:
-        if "in" in data:
-            data["in_"] = data.pop("in")
-        super().__init__(**data)
+    fact: str
+    in_: list[Any] = Field(alias="in")
+    wording: str | None = None
+    section: str | None = None
 
 
 class RateWhen(Strict):
@@ -83,11 +80,6 @@ class Formula(Strict):
     provincial_rate: Decimal | None = None
     match_ratio: Decimal | None = None
     fx: str | None = None
-
-    @field_validator("kind")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        return value
 
 
 class Rule(Strict):

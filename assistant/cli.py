@@ -124,29 +124,13 @@ def cmd_index(args) -> int:
     return 0
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    if not path.exists():
-        raise PolicyError(f"{path}: 文件不存在")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            raise PolicyError(f"{path}:{number}: 不是合法的 JSON 行") from None
-        if not isinstance(row, dict) or not isinstance(row.get("question"), str):
-            raise PolicyError(f"{path}:{number}: 每行应是含 question 字段的 JSON 对象")
-        rows.append(row)
-    return rows
-
-
 def cmd_ask(args) -> int:
+    from .evaluate import load_questions
     from .service import PolicyAssistant
 
     if not args.question and not args.questions:
         raise PolicyError("请给出问题，或用 --questions FILE.jsonl")
-    rows = _read_jsonl(args.questions) if args.questions else [{"id": None, "question": args.question}]
+    rows = load_questions(args.questions) if args.questions else [{"id": None, "question": args.question}]
     assistant = PolicyAssistant(_settings(args))
     for row in rows:
         answer = assistant.ask(row["question"], qid=row.get("id"), facts=row.get("facts"))

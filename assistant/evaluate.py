@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -193,7 +192,3 @@ def breakdown(scored: list[Scored]) -> dict[str, dict[str, Metrics]]:
         groups["category"][s.row.get("category") or "(none)"].append(s)
         groups["source_doc"][s.row.get("source_doc") or "(none)"].append(s)
     return {kind: {name: aggregate(items) for name, items in sorted(g.items())} for kind, g in groups.items()}
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else 0.0

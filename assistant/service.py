@@ -90,10 +90,8 @@ class PolicyAssistant:
         return answer
 
     def _calculation_for(self, question: str, as_of: date, facts: dict | None) -> dict | None:
-        try:
-            from .calculate import answer_amount_question
-        except ImportError:  # the calculator is optional for the core
-            return None
+        from .calculate import answer_amount_question
+
         return answer_amount_question(question, as_of, extra_facts=facts)
 
     def lookup(self, query: str, as_of: date | None = None, filters: Filters | None = None, k: int = 10) -> list[Citation]:
