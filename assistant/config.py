@@ -27,6 +27,7 @@ PROMPTS_DIR = PROJECT_ROOT / "prompts"
 DEFAULT_INDEX_DIR = PROJECT_ROOT / "index"
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
+CORPUS_DATA_DIRS = ("meta", "rules")  # folders of a corpus that hold data about documents, not documents
 
 
 @dataclass(frozen=True)

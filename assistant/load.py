@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import SUPPORTED_SUFFIXES
+from .config import CORPUS_DATA_DIRS, SUPPORTED_SUFFIXES
 from .models import PolicyError
 
 
@@ -30,12 +30,23 @@ def find_files(paths: list[Path]) -> list[Path]:
             raise PolicyError(f"{path}: 文件或目录不存在 (no such file or folder)")
         if path.is_dir():
             found += sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not _is_housekeeping(p.relative_to(path))
             )
         else:
             found.append(path)
     unique = list(dict.fromkeys(p.resolve() for p in found))
     return unique
+
+
+def _is_housekeeping(relative: Path) -> bool:
+    """A folder's metadata, rules, READMEs and hidden files are not policy documents."""
+    parts = relative.parts
+    return (
+        any(p.startswith(".") for p in parts)
+        or any(p in CORPUS_DATA_DIRS for p in parts[:-1])
+        or relative.stem.upper() == "README"
+    )
 
 
 def load_file(path: Path) -> SourceFile:

@@ -162,3 +162,12 @@ def test_hand_checked_metadata_overrides_extraction_and_unknown_keys_are_refused
     (tmp_path / "meta" / "notice.yaml").write_text("doc_numbr: 嘉测发〔2024〕1号\n", encoding="utf-8")
     with pytest.raises(PolicyError, match="doc_numbr"):
         parse_file(doc)
+
+
+def test_a_folder_ingest_skips_metadata_rules_and_readmes(tmp_path):
+    from assistant.load import find_files
+
+    for name in ("policy.txt", "README.md", "meta/policy.yaml", "rules/README.md", "rules/notes.txt", ".hidden.txt", "sub/other.md"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert [p.relative_to(tmp_path).as_posix() for p in find_files([tmp_path])] == ["policy.txt", "sub/other.md"]
