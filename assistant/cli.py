@@ -229,6 +229,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a person sees one line; POLICY_DEBUG=1 shows the traceback
+        import os
+
+        if os.environ.get("POLICY_DEBUG"):
+            raise
+        print(f"内部错误（请报告，设置 POLICY_DEBUG=1 可看详情）：{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def _chart(path: Path, metrics: Metrics, groups: dict[str, Metrics]) -> None:
     import matplotlib.pyplot as plt
 
     keys = ["hit_at_1", "hit_at_3", "hit_at_5", "mrr", "fact_recall", "abstain_accuracy"]
-    values = metrics.to_json()
+    values = {k: (v if v is not None else 0.0) for k, v in metrics.to_json().items()}  # a set without facts
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     axes[0].bar(keys, [values[k] for k in keys], color="#2f6db5")
     axes[0].set_ylim(0, 1.05)
