@@ -42,7 +42,17 @@ def _badge(status: str) -> str:
     return f"<span class='badge badge-{status}'>{STATUS_LABELS.get(status, status)}</span>"
 
 
-def _citation_markdown(citations: list[dict], words: list[str] | None = None) -> str:
+def _context_html(rows: list[dict]) -> str:
+    """The clause between its neighbours, folded: <details> opens in place."""
+    body = "".join(
+        f"<p style='{'font-weight:600' if r['current'] else 'color:#666'}'>{html.escape(r['section'])}<br>"
+        f"{html.escape(r['text'])}</p>"
+        for r in rows
+    )
+    return f"<details><summary>展开上下文（前后条款）</summary>{body}</details>"
+
+
+def _citation_markdown(citations: list[dict], words: list[str] | None = None, context=None) -> str:
     parts = []
     for c in citations:
         text = html.escape(c["text"])
@@ -54,6 +64,7 @@ def _citation_markdown(citations: list[dict], words: list[str] | None = None) ->
             f"**[{c['n']}] 《{html.escape(c['doc_title'])}》{number}**{_badge(c['status'])}  \n"
             f"条款：{html.escape(c['section'])}\n\n> {text}\n\n"
             f"`引用：《{c['doc_title']}》{number}{c['section']}` · 片段编号 `{c.get('chunk_id', '')}`"
+            + (f"\n\n{_context_html(context(c['chunk_id']))}" if context and c.get("chunk_id") else "")
         )
     return "\n\n---\n\n".join(parts) if parts else "（无引用条款）"
 
@@ -69,6 +80,9 @@ def _parse_date(text: str | None) -> date | None:
 
 def build_app(assistant: PolicyAssistant, settings: Settings):
     import gradio as gr
+
+    def neighbours(chunk_id: str) -> list[dict]:
+        return assistant.clause_context(chunk_id, radius=1)
 
     def api_ask(question: str) -> tuple[str, list[dict]]:
         """question → [answer markdown, citations]"""
@@ -105,7 +119,7 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
         except PolicyError as exc:
             reply, citations = f"⚠️ {exc}", []
         history = history + [{"role": "user", "content": message}, {"role": "assistant", "content": reply}]
-        return history, "", _citation_markdown(citations), citations
+        return history, "", _citation_markdown(citations, context=neighbours), citations
 
     def context(citations: list[dict], n: float):
         """The chosen clause among its neighbours, and a copyable citation."""
@@ -133,7 +147,7 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
         from .tokens import words
 
         data = [c.to_json() for c in results]
-        return _citation_markdown(data, list(words(query)) + [query]), data
+        return _citation_markdown(data, list(words(query)) + [query], context=neighbours), data
 
     def calc_form(*values):
         from .calculate import calculate, render_summary

@@ -64,6 +64,8 @@ def test_browser_chat_lookup_calculator_and_upload(server, tmp_path):
         page.locator("#send").click()
         page.locator("#citations").get_by_text("嘉政办发〔2023〕32号").first.wait_for(timeout=30000)
         assert "150万元" in page.locator("#chat").inner_text()
+        page.locator("#citations summary").first.click()  # a citation opens in place to its neighbours
+        page.locator("#citations details[open]").first.wait_for(timeout=10000)
         page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
 
         page.get_by_role("tab", name="条款查询").click()
