@@ -22,6 +22,7 @@ from .tokens import normalise, tokenize
 _AMOUNT_QUESTION = re.compile(r"多少|金额|奖励|补助|补贴|资助|奖补|钱|万元|额度|上限|最高")
 _DATE_QUESTION = re.compile(r"什么时候|何时|有效期|执行期|截止|到期|期限|哪一年|时间")
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:元|美元)|\d+(?:\.\d+)?[%‰]")
+_SEVERAL = re.compile(r"分别|各是|各为|各自|各多少|和.{1,12}(各|分别)")
 _DATE = re.compile(r"\d{4}年|\d{1,2}月\d{1,2}日|有效期|执行期")
 # Words every policy title has; they say nothing about which policy is meant.
 _GENERIC_TITLE = set(
@@ -129,8 +130,11 @@ def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) ->
         return _abstain(evidence, absent, qid)
     # The top clause always speaks; others join only when they cover the question as well.
     cited: list[Hit] = [best]
+    # "A和B分别…": every part may come from its own clause, so the bar for the others is lower.
+    several = bool(_SEVERAL.search(evidence.question))
     for hit in evidence.hits[1:3]:
-        as_good = hit.coverage >= max(config.min_coverage, best.coverage * 0.9)
+        bar = config.min_coverage if several else max(config.min_coverage, best.coverage * 0.9)
+        as_good = hit.coverage >= bar
         if as_good and (hit.chunk.doc_id != best.chunk.doc_id or hit.coverage >= best.coverage):
             cited.append(hit)
     citations = [to_citation(n, hit, evidence.as_of) for n, hit in enumerate(evidence.hits, 1)]

@@ -8,6 +8,7 @@ endpoints for gradio_client, as CONTRACTS.md says: /ask, /lookup, /calculate.
 from __future__ import annotations
 
 import csv
+import hmac
 import html
 import json
 import tempfile
@@ -218,7 +219,7 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
         return "\n".join(lines)
 
     def authorised(password: str) -> bool:
-        return bool(settings.admin_password) and password == settings.admin_password
+        return bool(settings.admin_password) and hmac.compare_digest(str(password or ""), settings.admin_password)
 
     def add_document(file, password: str, progress=gr.Progress()):
         if not authorised(password):
