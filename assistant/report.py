@@ -20,6 +20,16 @@ def _table(title: str, groups: dict[str, Metrics]) -> list[str]:
     return lines + [""]
 
 
+def passed(s: Scored) -> bool:
+    """Right abstention, expected clause in the top 3, and the exact amount where one is expected."""
+    answerable = s.row.get("answerable", True)
+    if answerable == bool(s.answer.get("abstained")):
+        return False
+    if answerable and s.row.get("expected_snippets") and not (s.rank and s.rank <= 3):
+        return False
+    return s.calc_ok is not False
+
+
 def _failures(scored: list[Scored]) -> list[str]:
     lines = ["## 未通过的问题 (failing questions)", ""]
     count = 0
@@ -55,7 +65,7 @@ def _failures(scored: list[Scored]) -> list[str]:
     return lines
 
 
-def _chart(path: Path, metrics: Metrics, groups: dict[str, Metrics]) -> None:
+def _chart(path: Path, metrics: Metrics, scored: list[Scored]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -70,12 +80,16 @@ def _chart(path: Path, metrics: Metrics, groups: dict[str, Metrics]) -> None:
     axes[0].tick_params(axis="x", rotation=30)
     for i, k in enumerate(keys):
         axes[0].text(i, values[k] + 0.02, f"{values[k]:.2f}", ha="center", fontsize=8)
-    names = list(groups)
-    axes[1].barh(range(len(names)), [groups[n].hit_at_3 for n in names], color="#4f9d69")
+    by_category: dict[str, list[bool]] = {}
+    for s in scored:
+        by_category.setdefault(s.row.get("category") or "(none)", []).append(passed(s))
+    names = sorted(by_category)
+    rates = [sum(by_category[n]) / len(by_category[n]) for n in names]
+    axes[1].barh(range(len(names)), rates, color="#4f9d69")
     axes[1].set_yticks(range(len(names)))
-    axes[1].set_yticklabels([n.encode("ascii", "replace").decode() for n in names], fontsize=7)
+    axes[1].set_yticklabels([f"{n} ({len(by_category[n])})".encode("ascii", "replace").decode() for n in names], fontsize=7)
     axes[1].set_xlim(0, 1.05)
-    axes[1].set_title("hit@3 by category")
+    axes[1].set_title("questions passed by category (abstention, top-3 clause, amount)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -83,7 +97,7 @@ def _chart(path: Path, metrics: Metrics, groups: dict[str, Metrics]) -> None:
 
 def write_report(directory: Path, questions: Path, scored: list[Scored], metrics: Metrics, groups: dict) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    _chart(directory / "metrics.png", metrics, groups["category"])
+    _chart(directory / "metrics.png", metrics, scored)
     lines = [
         "# 评测报告 (eval report)",
         "",
