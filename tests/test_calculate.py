@@ -24,6 +24,9 @@ def test_case(case):
         assert items[rule_id]["status"] == status, items[rule_id]["reasons"]
         assert items[rule_id]["amount_yuan"] == amount
         assert items[rule_id]["citation"]["text"] and items[rule_id]["trace"]
+    for rule_id, cap in case.get("caps", {}).items():
+        assert items[rule_id]["cap_yuan"] == cap
+        assert any("按个案核定" in r for r in items[rule_id]["reasons"])
     for rule_id, missing in case.get("missing", {}).items():
         assert items[rule_id]["missing_facts"] == missing
     if "total" in case:
@@ -102,3 +105,21 @@ def test_missing_facts_are_asked_for_not_assumed():
     item = result["items"][0]
     assert item["status"] == "needs_info" and "usd_cny_rate" in item["missing_facts"]
     assert "汇率" in result["summary"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(a=st.integers(min_value=30_000_000, max_value=3 * 10**9), b=st.integers(min_value=30_000_000, max_value=3 * 10**9))
+def test_matching_award_is_monotonic_until_its_cumulative_cap(a, b):
+    low, high = sorted((a, b))
+
+    def amount(usd):
+        facts = {"fdi_project_type": "增资技改", "fdi_year_actual_usd": usd, "usd_cny_rate": "7.1"}
+        return calculate(facts, date(2024, 5, 1))["items"][0]["amount_yuan"]
+
+    assert 0 < amount(low) <= amount(high) <= 200_000_000
+
+
+def test_every_rule_has_a_case():
+    _, files = load_rules()
+    covered = {rule_id for case in CASES for rule_id in case["expect"]}
+    assert {r.id for f in files for r in f.rules} <= covered
