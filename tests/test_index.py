@@ -171,3 +171,14 @@ def test_a_folder_ingest_skips_metadata_rules_and_readmes(tmp_path):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x", encoding="utf-8")
     assert [p.relative_to(tmp_path).as_posix() for p in find_files([tmp_path])] == ["policy.txt", "sub/other.md"]
+
+
+def test_a_document_can_be_removed_and_the_rest_keep_their_vectors(index_copy, embeddings):
+    before = embeddings.embedded
+    report = ingest(None, index_copy, embeddings=embeddings, remove=["jx-wanmu-qianyi-platform-draft"])
+    assert report.removed == ["jx-wanmu-qianyi-platform-draft"]
+    assert embeddings.embedded == before
+    index = Index.open(index_copy.index_dir, index_copy)
+    assert "jx-wanmu-qianyi-platform-draft" not in index.documents and len(index.documents) == 8
+    with pytest.raises(PolicyError, match="没有这个文档"):
+        ingest(None, index_copy, embeddings=embeddings, remove=["no-such-doc"])
