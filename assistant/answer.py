@@ -66,8 +66,12 @@ def to_citation(n: int, hit: Hit, as_of: date) -> Citation:
 
 
 def _title_share(title: str, asked: set[str], evidence: Evidence) -> float:
-    """IDF-weighted share of the question's words that a title's distinctive words explain."""
+    """IDF-weighted share of the question's words that a title's distinctive words explain.
+
+    Words every title has (高质量、发展、政策) are left out on both sides: they say
+    nothing about which policy the question is about."""
     distinct = set(tokenize(title)) - _GENERIC_TITLE
+    asked = asked - _GENERIC_TITLE
     total = sum(evidence.idf.get(t, evidence.max_idf) for t in asked)
     if not distinct or not total:
         return 0.0
