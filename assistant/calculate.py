@@ -10,7 +10,6 @@ invented amount. Same matter under several measures: 就高不重复.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
@@ -123,7 +122,7 @@ class RuleFile(Strict):
 # Loading
 
 
-def _fact_names(rule: Rule) -> set[str]:
+def fact_names(rule: Rule) -> set[str]:
     names: set[str] = set()
     for c in rule.conditions:
         names |= {x.fact for x in c.any_of} if isinstance(c, AnyOf) else {c.fact}
@@ -153,7 +152,7 @@ def load_rules(directory: Path = RULES_DIR) -> tuple[dict[str, FactSpec], list[R
         except (yaml.YAMLError, ValidationError) as exc:
             raise PolicyError(f"{path.name}: 规则无效：{_first_error(exc)}") from None
         for rule in rule_file.rules:
-            unknown = _fact_names(rule) - set(facts)
+            unknown = fact_names(rule) - set(facts)
             if unknown:
                 raise PolicyError(f"{path.name}: 规则 {rule.id} 引用了未定义的事实 {sorted(unknown)}")
         for exclusion in rule_file.exclusions:
@@ -389,7 +388,7 @@ def _relevant(rule: Rule, facts: dict, forced: set[str]) -> bool:
         value = facts.get(rule.applies_when.fact)
         if value is None or value not in rule.applies_when.in_:
             return False
-    return bool(_fact_names(rule) & {k for k, v in facts.items() if v is not None})
+    return bool(fact_names(rule) & {k for k, v in facts.items() if v is not None})
 
 
 def calculate(raw_facts: dict, as_of: date, rule_ids: list[str] | None = None) -> dict:
@@ -438,138 +437,6 @@ def _highest_not_repeated(items: list[dict], notes: list[str]) -> None:
             f"就高不重复：{'、'.join(i['benefit'] for i in group)}属同一事项，取最高的「{kept['benefit']}」"
             f"{wan(kept['amount_yuan'])}，不重复享受"
         )
-
-
-# ---------------------------------------------------------------------------
-# Reading facts from a Chinese question
-
-_CN_DIGIT = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
-_MONEY = re.compile(
-    r"(?P<num>\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)\s*(?P<mult>亿|千万|百万|万)?\s*(?P<cur>美元|美金|元|块)?"
-)
-_AMOUNT_QUESTION = re.compile(r"多少|能拿|能领|补多少|奖多少|金额|测算|算一下|算算|可以拿|能得|给多少|补贴|补助|奖励|奖补")
-
-
-def _cn_number(text: str) -> Decimal:
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return Decimal(text)
-    total, current = 0, 0
-    for ch in text:
-        if ch in _CN_DIGIT:
-            current = _CN_DIGIT[ch]
-        elif ch in _CN_UNIT:
-            total += (current or 1) * _CN_UNIT[ch]
-            current = 0
-    return Decimal(total + current)
-
-
-def _money_mentions(question: str) -> list[tuple[int, Decimal, str]]:
-    """(position, amount, currency) for every sum of money in the question."""
-    found = []
-    multipliers = {"亿": 100000000, "千万": 10000000, "百万": 1000000, "万": 10000, None: 1}
-    for m in _MONEY.finditer(question):
-        if not (m.group("mult") or m.group("cur")):
-            continue
-        if m.group("cur") is None and question[m.end(): m.end() + 1] in "吨人家个项%":
-            continue
-        if question[m.end(): m.end() + 1] == "吨" or question[m.end(): m.end() + 2] in ("万吨",):
-            continue
-        amount = _cn_number(m.group("num")) * multipliers[m.group("mult")]
-        currency = "usd" if m.group("cur") in ("美元", "美金") else "yuan"
-        if currency == "yuan" and m.group("cur") is None:
-            tail = question[m.end(): m.end() + 3]
-            if tail.startswith(("美元", "美金")):
-                currency = "usd"
-        found.append((m.start(), amount, currency))
-    return found
-
-
-def facts_from_question(question: str, rules: list[Rule]) -> dict[str, Any]:
-    """Facts stated in the question, for the rules it is about. Nothing is assumed."""
-    specs, _ = load_rules()
-    wanted = set().union(*(_fact_names(r) for r in rules)) if rules else set(specs)
-    facts: dict[str, Any] = {}
-    for name in wanted:
-        spec = specs[name]
-        if spec.type == "enum" and isinstance(spec.keywords, dict):
-            for word, option in sorted(spec.keywords.items(), key=lambda kv: -len(kv[0])):
-                if word.lower() in question.lower():
-                    facts[name] = option
-                    break
-        elif spec.type == "bool":
-            for word in spec.keywords:
-                at = question.find(word)
-                if at != -1:
-                    negated = re.search(r"(未|没有|没|不是|非|尚未)[^，。,]{0,4}$", question[max(0, at - 6): at])
-                    facts[name] = not negated
-                    break
-    # Sums of money: each goes to the money fact whose keyword stands closest before it.
-    money_facts = [n for n in wanted if specs[n].type in ("money_yuan", "money_usd")]
-    for position, amount, currency in _money_mentions(question):
-        kind = "money_usd" if currency == "usd" else "money_yuan"
-        candidates = [n for n in money_facts if specs[n].type == kind and n not in facts]
-        best, best_distance = None, 999
-        for name in candidates:
-            for word in specs[name].keywords:
-                at = question.rfind(word, 0, position)
-                if at != -1 and position - at - len(word) < best_distance:
-                    best, best_distance = name, position - at - len(word)
-        if best is None and len(candidates) == 1:
-            best = candidates[0]
-        if best is not None and best_distance <= 14 or best is not None and len(candidates) == 1:
-            facts[best] = amount
-    # Quantities with units: tonnes, percentages, exchange rates.
-    for m in re.finditer(r"(\d+(?:\.\d+)?)\s*(万)?\s*吨", question):
-        value = Decimal(m.group(1)) * (10000 if m.group(2) else 1)
-        around = question[max(0, m.start() - 10): m.end() + 6]
-        for name in ("green_energy_saving_tce", "green_co2_reduction_t", "green_water_saving_t"):
-            if name in wanted and name not in facts and any(w in around for w in specs[name].keywords):
-                facts[name] = value
-                break
-    for m in re.finditer(r"(\d+(?:\.\d+)?)\s*[%％]", question):
-        around = question[max(0, m.start() - 10): m.start()]
-        if "green_reuse_rate" in wanted and any(w in around for w in specs["green_reuse_rate"].keywords):
-            facts["green_reuse_rate"] = Decimal(m.group(1))
-    rate = re.search(r"汇率\D{0,6}(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*的汇率|1\s*美元\s*[=＝兑换]*\s*(\d+(?:\.\d+)?)\s*元", question)
-    if rate and "usd_cny_rate" in wanted:
-        facts["usd_cny_rate"] = Decimal(next(g for g in rate.groups() if g))
-    return facts
-
-
-def rules_for_question(question: str) -> list[tuple[Rule, RuleFile]]:
-    _, files = load_rules()
-    scored = []
-    for rule_file in files:
-        for rule in rule_file.rules:
-            hits = sum(len(k) for k in rule.keywords if k.lower() in question.lower())
-            if hits:
-                scored.append((hits, rule, rule_file))
-    if not scored:
-        return []
-    best = max(s for s, _, _ in scored)
-    return [(r, f) for s, r, f in scored if s >= best * 0.5]
-
-
-def answer_amount_question(question: str, as_of: date, extra_facts: dict | None = None) -> dict | None:
-    """When a question asks for an amount: read its facts, run the rules it is about, explain."""
-    if not _AMOUNT_QUESTION.search(question):
-        return None
-    chosen = rules_for_question(question)
-    if not chosen:
-        return None
-    rules = [r for r, _ in chosen]
-    facts = facts_from_question(question, rules)
-    facts.update(validate_facts(extra_facts or {}))
-    # A rule whose project type is stated otherwise does not apply.
-    rules = [r for r in rules if not (r.applies_when and r.applies_when.fact in facts and facts[r.applies_when.fact] not in r.applies_when.in_)]
-    if not rules:
-        return None
-    result = calculate({k: (str(v) if isinstance(v, Decimal) else v) for k, v in facts.items()}, as_of,
-                       rule_ids=[r.id for r in rules])
-    result["facts_read"] = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in facts.items()}
-    result["summary"] = render_summary(result)
-    return result
 
 
 def render_summary(result: dict) -> str:

@@ -90,7 +90,7 @@ class PolicyAssistant:
         return answer
 
     def _calculation_for(self, question: str, as_of: date, facts: dict | None) -> dict | None:
-        from .calculate import answer_amount_question
+        from .facts import answer_amount_question
 
         return answer_amount_question(question, as_of, extra_facts=facts)
 

@@ -9,7 +9,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.calculate import answer_amount_question, calculate, load_rules
+from assistant.calculate import calculate, load_rules
+from assistant.facts import answer_amount_question
 from assistant.models import PolicyError
 
 CASES = yaml.safe_load((Path(__file__).parent / "calc_cases.yaml").read_text(encoding="utf-8"))
