@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .calculate import Rule, RuleFile, fact_names, calculate, load_rules, render_summary, validate_facts
+from .calculate import Rule, RuleFile, calculate, fact_names, load_rules, render_summary, validate_facts
 
 _CN_DIGIT = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
