@@ -24,7 +24,7 @@ index: setup
 run: setup index
 	$(BIN)/policy-assistant serve --host 127.0.0.1 --port 7860
 
-# Debian's chromium for the browser tests (never `playwright install`).
+# Debian's chromium for the browser tests; Playwright drives it and never fetches a browser of its own.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
