@@ -381,33 +381,28 @@ def evaluate_rule(rule: Rule, policy: Policy, file_exclusions: list[Membership],
     return item
 
 
-def _relevant(rule: Rule, facts: dict, forced: set[str]) -> bool:
-    if rule.id in forced:
-        return True
-    if rule.applies_when:
-        value = facts.get(rule.applies_when.fact)
-        if value is None or value not in rule.applies_when.in_:
-            return False
+def _selected(rule: Rule, facts: dict, asked_for: set[str] | None) -> bool:
+    """Rules asked for by id always run; otherwise a rule runs when the facts speak to it
+    and do not state a project type it is not for."""
+    if asked_for is not None:
+        return rule.id in asked_for
+    if rule.applies_when and facts.get(rule.applies_when.fact) not in rule.applies_when.in_:
+        return False
     return bool(fact_names(rule) & {k for k, v in facts.items() if v is not None})
 
 
 def calculate(raw_facts: dict, as_of: date, rule_ids: list[str] | None = None) -> dict:
-    """Run every rule the facts speak to (or the ``rule_ids`` asked for)."""
-    forced = set(rule_ids or raw_facts.get("rules", []) if isinstance(raw_facts, dict) else [])
+    """Run every rule the facts speak to, or the ``rule_ids`` asked for (also ``"rules"`` in the facts)."""
     facts = validate_facts(raw_facts)
+    asked = rule_ids if rule_ids is not None else raw_facts.get("rules")
+    asked_for = set(asked) if asked is not None else None
     _, files = load_rules()
     items = []
     notes: list[str] = []
     for rule_file in files:
         for rule in rule_file.rules:
-            if rule_ids is not None and rule.id not in forced:
-                continue
-            if rule_ids is None and not _relevant(rule, facts, forced):
-                continue
-            stated = facts.get(rule.applies_when.fact) if rule.applies_when else None
-            if stated is not None and stated not in rule.applies_when.in_ and rule.id not in forced:
-                continue
-            items.append(evaluate_rule(rule, rule_file.policy, rule_file.exclusions, facts, as_of))
+            if _selected(rule, facts, asked_for):
+                items.append(evaluate_rule(rule, rule_file.policy, rule_file.exclusions, facts, as_of))
         if any(i["citation"]["doc_id"] == rule_file.policy.doc_id for i in items):
             if rule_file.policy.payer:
                 notes.append(f"资金分担（{rule_file.policy.doc_number}）：{rule_file.policy.payer}")

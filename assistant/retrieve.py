@@ -19,7 +19,7 @@ import numpy as np
 from .config import RetrievalConfig
 from .models import Chunk, DocumentMeta
 from .store import Index
-from .structure import cn_to_int, normalise_doc_number
+from .structure import cn_to_int, label_kind, normalise_doc_number
 from .tokens import normalise, parts, tokenize, words
 
 _CN = "一二三四五六七八九十百零两"
@@ -63,21 +63,6 @@ def clause_reference(query: str) -> list[tuple[str, int]]:
     return refs
 
 
-def _label_kind(label: str) -> tuple[str, int] | None:
-    for kind, pattern in (
-        ("article", rf"^第([{_CN}]+)条"),
-        ("chapter", rf"^第([{_CN}]+)章"),
-        ("cn_dun", rf"^([{_CN}]+)、"),
-        ("cn_paren", rf"^（([{_CN}]+)）"),
-        ("ar_paren", r"^（(\d+)）"),
-        ("ar_dot", r"^(\d+)[.．、]"),
-    ):
-        match = re.match(pattern, label)
-        if match:
-            return kind, cn_to_int(match.group(1))
-    return None
-
-
 class Retriever:
     def __init__(self, index: Index, embeddings, config: RetrievalConfig = RetrievalConfig()) -> None:
         self.index = index
@@ -87,8 +72,8 @@ class Retriever:
         self._chunk_text = [normalise(c.embed_text) for c in index.chunks]
         df = Counter(t for tokens in chunk_tokens for t in tokens)
         n = len(index.chunks)
-        self._idf = {t: math.log(1 + n / (1 + d)) for t, d in df.items()}
-        self._max_idf = math.log(1 + n)
+        self.idf_table = {t: math.log(1 + n / (1 + d)) for t, d in df.items()}
+        self.max_idf = math.log(1 + n)  # a word no clause has
         self._by_number = {
             normalise_doc_number(doc.meta.doc_number): doc_id
             for doc_id, doc in index.documents.items()
@@ -97,7 +82,7 @@ class Retriever:
 
     # -- helpers -----------------------------------------------------------
     def idf(self, token: str) -> float:
-        return self._idf.get(token, self._max_idf)
+        return self.idf_table.get(token, self.max_idf)
 
     def coverage(self, query_tokens: tuple[str, ...], chunk_position: int) -> float:
         """IDF-weighted share of the question's words present in the chunk."""
@@ -193,7 +178,7 @@ class Retriever:
         doc = self.index.documents[doc_id]
         matched_clause_ids = []
         for clause in doc.clauses:
-            kinds = [_label_kind(p) for p in clause.path]
+            kinds = [label_kind(p) for p in clause.path]
             kinds = [x for x in kinds if x]
             if len(kinds) >= len(refs) and all(
                 any(kind == ref for kind in kinds[i:]) for i, ref in enumerate(refs)

@@ -77,8 +77,8 @@ class PolicyAssistant:
             documents=self.index.documents,
             known_titles=self.index.known_titles,
             as_of=as_of,
-            idf=self.retriever._idf,
-            max_idf=self.retriever._max_idf,
+            idf=self.retriever.idf_table,
+            max_idf=self.retriever.max_idf,
         )
         answer = compose(evidence, self.settings.answer, qid=qid)
         answer.question = question
@@ -121,7 +121,7 @@ def _supported(calculation: dict | None, citations: list[Citation]) -> dict | No
     """Keep only calculator items whose clause retrieval also found: a rule picked by a
     stray keyword ("研发中心") must not speak for a question about another clause."""
     if not calculation or not citations:
-        return calculation if calculation and not citations else None
+        return None
     found = {(c.doc_id, c.section) for c in citations}
 
     def backed(item: dict) -> bool:

@@ -104,6 +104,18 @@ def find_markers(text: str) -> list[_Marker]:
     return accepted
 
 
+def label_kind(label: str) -> tuple[str, int] | None:
+    """'（二）' → ('cn_paren', 2), '第三条' → ('article', 3): a clause label read with MARKERS."""
+    match = _MARKER_RE.match(label)
+    if not match:
+        return None
+    kind = next(k for k in MARKERS if match.group(k.name) is not None)
+    raw = match.group(f"{kind.name}_num")
+    if kind.name == "dash":
+        return None
+    return kind.name, cn_to_int(raw) if raw else 1
+
+
 def _looks_like_quantity(text: str, end: int) -> bool:
     """'1、2、3号' or a line of figures is a list of numbers, not a clause."""
     return bool(re.match(r"\s*\d", text[end: end + 2]))

@@ -15,13 +15,14 @@ from functools import lru_cache
 _lock = threading.Lock()
 _ready = False
 
-# Policy vocabulary jieba's general dictionary cuts apart.
+# General industrial-policy vocabulary jieba's dictionary cuts apart (no names of one
+# document's projects: a new document must be read as well as the bundled ones).
 DOMAIN_WORDS = [
     "专精特新", "小巨人", "单项冠军", "隐形冠军", "首台套", "首台（套）", "首批次", "数字化改造", "智能化技术改造",
     "绿色化改造", "示范样本", "生产性投入", "设备投资额", "实际利用外资", "世界500强", "区域总部", "外资研发中心",
-    "机器换人", "零土地", "两创中心", "新经济园", "特色小镇", "小升规", "新三板", "融资租赁", "责任单位", "就高不重复",
-    "征求意见稿", "招大引强", "浙商回归", "万亩千亿", "高新技术企业", "加计扣除", "研发费用", "配套奖补",
-    "新认定", "标准煤", "二氧化碳", "节水改造", "资源综合利用", "第三方检测机构", "跨境电商", "品牌首店", "工业上楼",
+    "特色小镇", "融资租赁", "责任单位", "就高不重复",
+    "征求意见稿", "高新技术企业", "加计扣除", "研发费用", "配套奖补",
+    "新认定", "标准煤", "二氧化碳", "节水改造", "资源综合利用", "第三方检测机构",
 ]
 
 STOPWORDS = set(
@@ -65,8 +66,9 @@ def to_simplified(text: str) -> str:
 
 def normalise(text: str) -> str:
     text = to_simplified(text).lower()
-    # "首台（套）" reads as "首台套": a single bracketed character belongs to its word.
-    text = re.sub(r"(?<=[\u4e00-\u9fff])[（(]([\u4e00-\u9fff])[）)]", r"\1", text)
+    # "首台（套）装备" reads as "首台套装备": a single bracketed character inside a word belongs
+    # to it; a unit after a word ("小升规（家）：") does not.
+    text = re.sub(r"(?<=[\u4e00-\u9fff])[（(]([\u4e00-\u9fff])[）)](?=[\u4e00-\u9fff])", r"\1", text)
     for short, full in SYNONYMS.items():
         text = text.replace(short, full)
     return text.replace("（", "(").replace("）", ")").replace("“", "").replace("”", "")

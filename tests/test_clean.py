@@ -44,3 +44,10 @@ def test_tables_become_one_line_per_row_and_column():
     assert "2016年全市工业创新投资目标任务分解表（1）：海宁市，“机器换人”项目投资（亿元）：110" in text.splitlines()
     assert "海宁市，新增光伏发电容量（MW）·农光、渔光互补应用：10" in text
     assert "嘉兴港区，融资租赁公司（家）：2" not in text  # no value shifted into a wrong column
+
+
+def test_search_form_joins_a_bracketed_character_inside_a_word_but_not_a_unit():
+    from assistant.tokens import normalise
+
+    assert "首台套装备" in normalise("首台（套）装备")
+    assert "小升规(家)" in normalise("小升规（家）：77")

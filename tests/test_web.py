@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,10 @@ def server(tmp_path_factory, corpus_index, embeddings):
     shutil.copytree(corpus_index.index_dir, target, symlinks=True)
     settings = Settings.from_env(index_dir=target, as_of=corpus_index.as_of, admin_password="s3cret")
     app = build_app(PolicyAssistant(settings, embeddings=embeddings), settings)
-    _, url, _ = launch_app(app, "127.0.0.1", 7871, block=False)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    _, url, _ = launch_app(app, "127.0.0.1", port, block=False)
     yield url.rstrip("/") + "/"
     app.close()
 
