@@ -45,6 +45,7 @@ class Evidence:
     as_of: date
     idf: dict[str, float]
     max_idf: float
+    confidence: float = 0.0  # probability that hits[0] answers the question
 
 
 def to_citation(n: int, hit: Hit, as_of: date) -> Citation:
@@ -125,13 +126,50 @@ def _sentence_score(sentence: str, evidence: Evidence) -> float:
     return score
 
 
+# Small talk: greetings, thanks, "who are you", the weather. General conversation, no policy words.
+_CHATTER = re.compile(
+    r"^(你好|您好|hi|hello|嗨|哈喽|在吗|在不在|有人吗|谢谢|多谢|感谢|再见|拜拜|你是谁|你叫什么|你能做什么|你会什么|你会干什么)"
+    r"[啊呀呢吗！!。？?~～\s]*$|天气|几点了|讲个笑话",
+    re.IGNORECASE,
+)
+_WHO_QUESTION = re.compile(r"找谁|找哪个|哪个部门|哪个单位|哪些部门|谁负责|谁来|谁管|归谁|向谁")
+_VALIDITY_QUESTION = re.compile(r"有效|到期|过期|管到|执行到|还算数|截止|期限|到哪一?年|哪年为止|正式(发|出|印发)|发了没|出台了没|废止")
+_FIRST_SENTENCE = re.compile(r"[^。！？\n]*[。！？\n]?")
+
+CHATTER_REPLY = (
+    "您好！我是嘉兴惠企政策助手，可以帮您：按您的情况查找政策条款（注明文件、文号、条款原文和是否有效）、"
+    "测算补贴金额、按文号和条款号查原文。请直接说说您的情况，例如“我们厂数字化改造投了800万，能补多少？”"
+)
+
+
+def question_kind(question: str) -> str:
+    """What the first sentence must answer: an amount, a department, a validity, or anything else."""
+    if _WHO_QUESTION.search(question):
+        return "who"
+    if _VALIDITY_QUESTION.search(question):
+        return "validity"
+    if _AMOUNT_QUESTION.search(question):
+        return "amount"
+    return "other"
+
+
+def first_sentence(text: str) -> str:
+    match = _FIRST_SENTENCE.match(text.strip())
+    return match.group(0) if match else ""
+
+
 def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) -> Answer:
     best = evidence.hits[0] if evidence.hits else None
+    if _CHATTER.search(evidence.question.strip()):
+        return Answer(id=qid, question=evidence.question, answer=CHATTER_REPLY, abstained=True, citations=[], outcome="chatter")
     if best is not None and best.direct:
         return _quote_clauses(evidence, qid)
     absent = missing_title(evidence, config)
-    if absent or best is None or best.coverage < config.min_coverage:
+    if absent or best is None or evidence.confidence < config.abstain_below:
         return _abstain(evidence, absent, qid)
+    citations = [to_citation(n, hit, evidence.as_of) for n, hit in enumerate(evidence.hits, 1)]
+    if evidence.confidence < config.hedge_below:
+        return _hedge(evidence, citations, qid)
     # The top clause always speaks; others join only when they cover the question as well.
     cited: list[Hit] = [best]
     # "A和B分别…": every part may come from its own clause, so the bar for the others is lower.
@@ -141,7 +179,6 @@ def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) ->
         as_good = hit.coverage >= bar
         if as_good and (hit.chunk.doc_id != best.chunk.doc_id or hit.coverage >= best.coverage):
             cited.append(hit)
-    citations = [to_citation(n, hit, evidence.as_of) for n, hit in enumerate(evidence.hits, 1)]
     order = {hit.chunk.chunk_id: n for n, hit in enumerate(evidence.hits, 1)}
 
     picked: list[tuple[float, int, str]] = []
@@ -153,13 +190,49 @@ def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) ->
         for score, sentence in ranked[: 2 if hit is best else 1]:
             if score >= top_score * 0.85 and len(picked) < config.max_sentences:
                 picked.append((score, order[hit.chunk.chunk_id], sentence))
-    position = {s: hit.chunk.text.find(s) for hit in cited for _, _, s in picked if s in hit.chunk.text}
-    picked.sort(key=lambda x: (x[1], position.get(x[2], 0)))
-    body = "".join(f"{s}[{n}]" for _, n, s in picked)
+    # The sentence that answers best leads; the rest follow in reading order.
+    picked.sort(key=lambda x: -x[0])
+    lead, rest = picked[:1], picked[1:]
+    position = {s: hit.chunk.text.find(s) for hit in cited for _, _, s in rest if s in hit.chunk.text}
+    rest.sort(key=lambda x: (x[1], position.get(x[2], 0)))
+    body = "".join(f"{s}[{n}]" for _, n, s in lead + rest)
+    opening = _opening(evidence, best, order[best.chunk.chunk_id])
+    if opening:
+        body = opening + "\n" + body
 
     basis = [_basis(n, evidence.hits[n - 1], evidence.as_of) for n in sorted({n for _, n, _ in picked})]
     answer = body + "\n\n依据：\n" + "\n".join(basis)
-    return Answer(id=qid, question=evidence.question, answer=answer, abstained=False, citations=citations)
+    return Answer(id=qid, question=evidence.question, answer=answer, abstained=False, citations=citations,
+                  confidence=evidence.confidence, outcome="answer")
+
+
+def _opening(evidence: Evidence, best: Hit, n: int) -> str:
+    """A first sentence that answers a "找谁" or "还有效吗" question outright."""
+    kind = question_kind(evidence.question)
+    if kind == "who" and best.chunk.responsible:
+        return f"负责部门：{'、'.join(best.chunk.responsible)}[{n}]。"
+    if kind == "validity":
+        return f"《{best.meta.title}》：{best.meta.validity_sentence(evidence.as_of)}[{n}]"
+    return ""
+
+
+def _hedge(evidence: Evidence, citations: list[Citation], qid: str | None) -> Answer:
+    """Not sure: show the nearest clauses and say they need checking."""
+    excerpts = []
+    for hit in evidence.hits[:2]:
+        ranked = sorted(_sentences(hit.chunk.text), key=lambda s: -_sentence_score(s, evidence))
+        excerpts.append(ranked[0] if ranked else hit.chunk.text[:120])
+    # The nearest sentence stands in the first line, so the reader sees it before the list.
+    lines = [f"没有找到明确规定，以下条款最接近，请核对：{excerpts[0]}[1]"]
+    opening = _opening(evidence, evidence.hits[0], 1) if question_kind(evidence.question) == "validity" else ""
+    if opening:
+        lines.insert(0, opening)
+    for n, (hit, excerpt) in enumerate(zip(evidence.hits[:2], excerpts, strict=True), 1):
+        lines.append(f"[{n}]《{hit.meta.title}》{hit.chunk.section}：{excerpt}")
+    basis = [_basis(n, hit, evidence.as_of) for n, hit in enumerate(evidence.hits[:2], 1)]
+    text = "\n".join(lines) + "\n\n依据：\n" + "\n".join(basis)
+    return Answer(id=qid, question=evidence.question, answer=text, abstained=False, citations=citations,
+                  confidence=evidence.confidence, outcome="hedged")
 
 
 def _basis(n: int, hit: Hit, as_of: date) -> str:
@@ -173,7 +246,8 @@ def _quote_clauses(evidence: Evidence, qid: str | None) -> Answer:
     body = "\n".join(f"{h.chunk.text}[{n}]" for n, h in enumerate(direct, 1))
     basis = "\n".join(_basis(n, h, evidence.as_of) for n, h in enumerate(direct, 1))
     citations = [to_citation(n, h, evidence.as_of) for n, h in enumerate(direct, 1)]
-    return Answer(id=qid, question=evidence.question, answer=f"{body}\n\n依据：\n{basis}", abstained=False, citations=citations)
+    return Answer(id=qid, question=evidence.question, answer=f"{body}\n\n依据：\n{basis}", abstained=False,
+                  citations=citations, confidence=1.0, outcome="answer")
 
 
 def _abstain(evidence: Evidence, absent: KnownTitle | None, qid: str | None) -> Answer:
@@ -185,4 +259,4 @@ def _abstain(evidence: Evidence, absent: KnownTitle | None, qid: str | None) -> 
         )
     else:
         text += "请换一种说法，或注明文件名称、文号后再试；也可拨打政策咨询热线。"
-    return Answer(id=qid, question=evidence.question, answer=text, abstained=True, citations=[])
+    return Answer(id=qid, question=evidence.question, answer=text, abstained=True, citations=[], outcome="abstained")

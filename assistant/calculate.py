@@ -434,6 +434,31 @@ def _highest_not_repeated(items: list[dict], notes: list[str]) -> None:
         )
 
 
+def lead_line(result: dict) -> str:
+    """The amount in one sentence, before any working: what an owner asked first."""
+    specs, _ = load_rules()
+    parts = []
+    for item in result["items"]:
+        status = item["status"]
+        if status in ("eligible", "expired") and item["amount_yuan"] is not None:
+            part = f"{item['benefit']}可得{wan(item['amount_yuan'])}"
+        elif status in ("eligible", "expired") and item["cap_yuan"] is not None:
+            part = f"{item['benefit']}最高{wan(item['cap_yuan'])}，具体金额按个案核定"
+        elif status == "needs_info" and item["rule_id"] in result.get("if_confirmed", {}):
+            known = result["if_confirmed"][item["rule_id"]]
+            part = f"如{'、'.join(known['if'])}，{item['benefit']}可得{wan(known['amount_yuan'])}"
+            if known["expired"]:
+                part += "（该政策已到期，仅供参考）"
+        elif status == "needs_info":
+            part = f"{item['benefit']}还需要您确认：" + "、".join(specs[n].meaning for n in item["missing_facts"])
+        else:
+            continue
+        if status == "expired":
+            part += "（该政策已到期，仅供参考）"
+        parts.append(part)
+    return "；".join(parts) + "。" if parts else ""
+
+
 def render_summary(result: dict) -> str:
     specs, _ = load_rules()
     lines = [f"补贴测算（按{result['as_of']}判断有效期）："]

@@ -25,6 +25,8 @@ META_DIR = CORPUS_DIR / "meta"
 RULES_DIR = CORPUS_DIR / "rules"
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 DEFAULT_INDEX_DIR = PROJECT_ROOT / "index"
+# The fitted confidence model (evals/fit_confidence.py writes it; evals/README.md says on what).
+CONFIDENCE_MODEL = Path(__file__).resolve().parent / "confidence.json"
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
 CORPUS_DATA_DIRS = ("meta", "rules")  # folders of a corpus that hold data about documents, not documents
@@ -40,21 +42,34 @@ class ChunkingConfig:
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    """Hybrid retrieval weights, chosen by measurement (evals/README.md, ablations)."""
+    """Hybrid retrieval, chosen by measurement on four question sets at once (evals/README.md).
+
+    Score-level fusion: BM25 scaled by the query's best BM25 score, dense cosine
+    min-max scaled over the dense candidates. The BM25 share is the query's lexical
+    strength (the best IDF-weighted coverage among the top BM25 hits), clipped to
+    [lexical_weight_min, lexical_weight_max]: a question in the documents' own words
+    leans on BM25, one in everyday words on the dense model.
+    """
 
     candidates: int = 40  # taken from each retriever before fusion
-    bm25_weight: float = 0.75
-    dense_weight: float = 0.25
-    rrf_k: int = 20
-    coverage_weight: float = 0.5  # rerank: share of the question's words found in the clause
+    dense_candidates: int = 80  # the dense scale runs from the best to the 80th similarity
+    lexical_weight_min: float = 0.2
+    lexical_weight_max: float = 0.8
+    lexical_probe: int = 5  # how many top BM25 hits measure lexical strength
+    bigram_weight: float = 0.5  # lexical score = word BM25 and character-bigram BM25, half each
+    coverage_weight: float = 0.2  # rerank: share of the question's words found in the clause
+    dense: bool = True  # False: BM25 alone (ablation, or the vector store is down)
     top_k: int = 5
 
 
 @dataclass(frozen=True)
 class AnswerConfig:
-    """When to abstain; thresholds chosen on answerable + unanswerable questions."""
+    """When to answer, hedge or abstain; thresholds on the calibrated confidence, chosen
+    on the sets the model was fitted on (evals/README.md, "Confidence")."""
 
-    # Share of the question's content words (IDF-weighted) found in the best clause.
+    abstain_below: float = 0.10  # no clause answers: say so plainly
+    hedge_below: float = 0.45  # "没有找到明确规定，以下条款最接近，请核对"
+    # Other clauses join the answer when they cover the question nearly as well as the first.
     min_coverage: float = 0.40
     # A known-but-missing title is reported when this share of its distinctive words is asked.
     known_title_match: float = 0.5

@@ -15,8 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
+from .answer import first_sentence
 from .config import Settings
 from .models import PolicyError
+from .tokens import words
 
 
 def norm(text: str) -> str:
@@ -33,6 +37,7 @@ class Scored:
     facts_found: int
     facts_total: int
     calc_ok: bool | None = None
+    lead_ok: bool | None = None
 
 
 @dataclass
@@ -49,6 +54,11 @@ class Metrics:
     latency_p95_ms: float = 0.0
     calc_cases: int = 0
     calc_pass_rate: float | None = None
+    lead_fact: float | None = None  # answerable rows with facts: one expected fact in the answer's first sentence
+    unanswerable_abstain_rate: float | None = None  # abstained / unanswerable rows
+    hedged_rate: float = 0.0  # share of all rows answered with a hedge
+    calibration_error: float | None = None  # ECE of `confidence` against "the first citation answers"
+    question_overlap: float | None = None  # mean share of question words found in the answering clause
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -65,11 +75,14 @@ def score_one(row: dict, answer: dict) -> Scored:
             break
     facts = [norm(f) for f in row.get("expected_facts", [])]
     found = sum(1 for f in facts if f in norm(answer.get("answer", "")))
+    lead = norm(first_sentence(answer.get("answer", "")))
+    lead_ok = any(f in lead for f in facts) if facts and row.get("answerable", True) else None
     calc_ok = None
     if "expected_amount_yuan" in row:
         calculation = answer.get("calculation") or {}
         calc_ok = calculation.get("total_yuan") == row["expected_amount_yuan"]
-    return Scored(row=row, answer=answer, rank=rank, facts_found=found, facts_total=len(facts), calc_ok=calc_ok)
+    return Scored(row=row, answer=answer, rank=rank, facts_found=found, facts_total=len(facts), calc_ok=calc_ok,
+                  lead_ok=lead_ok)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -100,6 +113,18 @@ def aggregate(scored: list[Scored]) -> Metrics:
     latencies = [s.answer.get("latency_ms", 0.0) for s in scored]
     m.latency_p50_ms = percentile(latencies, 0.5)
     m.latency_p95_ms = percentile(latencies, 0.95)
+    leads = [s.lead_ok for s in scored if s.lead_ok is not None]
+    m.lead_fact = sum(leads) / len(leads) if leads else None
+    if unanswerable:
+        m.unanswerable_abstain_rate = sum(1 for s in unanswerable if s.answer.get("abstained")) / len(unanswerable)
+    m.hedged_rate = sum(1 for s in scored if s.answer.get("outcome") == "hedged") / len(scored) if scored else 0.0
+    rated = [s for s in scored if s.answer.get("outcome") in ("answer", "hedged", "abstained")]
+    if rated:
+        from .confidence import expected_calibration_error
+
+        probability = np.asarray([s.answer.get("confidence", 0.0) for s in rated])
+        correct = np.asarray([1.0 if s.rank == 1 and s.row.get("answerable", True) else 0.0 for s in rated])
+        m.calibration_error = expected_calibration_error(probability, correct)
     calc = [s for s in scored if s.calc_ok is not None]
     m.calc_cases = len(calc)
     m.calc_pass_rate = sum(1 for s in calc if s.calc_ok) / len(calc) if calc else None
@@ -155,7 +180,7 @@ def check_gate(metrics: Metrics, gate: Path) -> list[str]:
         value = values.get(key)
         if value is None:
             failures.append(f"{key}: 没有测得数值")
-        elif key.startswith("latency") or key == "false_abstain_rate":
+        elif key.startswith("latency") or key in ("false_abstain_rate", "calibration_error", "question_overlap"):
             if value > limit:
                 failures.append(f"{key} = {value} > {limit}")
         elif value < limit:
@@ -163,10 +188,30 @@ def check_gate(metrics: Metrics, gate: Path) -> list[str]:
     return failures
 
 
+def question_overlap(rows: list[dict], chunk_texts: list[str]) -> float | None:
+    """Mean share of a question's content words found in the clause that answers it: how much
+    the question set shares the documents' own words (low for questions asked in everyday words)."""
+    texts = [norm(t) for t in chunk_texts]
+    shares = []
+    for row in rows:
+        snippets = [norm(s) for s in row.get("expected_snippets", [])]
+        asked = set(words(row["question"]))
+        if not row.get("answerable", True) or not snippets or not asked:
+            continue
+        gold = [t for t in texts if any(s and s in t for s in snippets)]
+        if gold:
+            shares.append(max(sum(1 for w in asked if w in t) / len(asked) for t in gold))
+    return sum(shares) / len(shares) if shares else None
+
+
 def run_eval(questions: Path, settings: Settings, as_json: bool, report_dir: Path | None, gate: Path | None) -> int:
+    from .service import PolicyAssistant
+
     rows = load_questions(questions)
-    scored = evaluate(rows, settings)
+    assistant = PolicyAssistant(settings)
+    scored = evaluate(rows, settings, assistant)
     metrics = aggregate(scored)
+    metrics.question_overlap = question_overlap(rows, [c.text for c in assistant.index.chunks])
     if report_dir:
         from .report import write_report
 

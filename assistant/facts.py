@@ -140,5 +140,25 @@ def answer_amount_question(question: str, as_of: date, extra_facts: dict | None 
     result = calculate({k: (str(v) if isinstance(v, Decimal) else v) for k, v in facts.items()}, as_of,
                        rule_ids=[r.id for r in rules])
     result["facts_read"] = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in facts.items()}
+    result["if_confirmed"] = _if_confirmed(result, facts, as_of, [r.id for r in rules])
     result["summary"] = render_summary(result)
     return result
+
+
+def _if_confirmed(result: dict, facts: dict, as_of: date, rule_ids: list[str]) -> dict[str, dict]:
+    """For a rule that waits only on yes/no conditions ("已验收合格"): the amount if they hold.
+
+    Nothing is assumed: the answer says "如…" and still asks; the amount stays out of the total."""
+    specs, _ = load_rules()
+    conditional: dict[str, dict] = {}
+    for item in result["items"]:
+        missing = item["missing_facts"]
+        if item["status"] != "needs_info" or not missing or any(specs[n].type != "bool" for n in missing):
+            continue
+        trial = {**facts, **dict.fromkeys(missing, True)}
+        again = calculate({k: (str(v) if isinstance(v, Decimal) else v) for k, v in trial.items()}, as_of, rule_ids=[item["rule_id"]])
+        match = [i for i in again["items"] if i["status"] in ("eligible", "expired") and i["amount_yuan"] is not None]
+        if match:
+            conditional[item["rule_id"]] = {"amount_yuan": match[0]["amount_yuan"], "if": [specs[n].meaning for n in missing],
+                                            "expired": match[0]["status"] == "expired"}
+    return conditional

@@ -164,8 +164,14 @@ class Citation:
         return asdict(self)
 
 
+Outcome = Literal["answer", "hedged", "abstained", "chatter"]
+
+
 @dataclass
 class Answer:
+    """``outcome``: a confident answer, a hedged one (the nearest clauses, to be checked),
+    an abstention (no clause answers), or a reply to small talk."""
+
     id: str | None
     question: str
     answer: str
@@ -173,6 +179,8 @@ class Answer:
     citations: list[Citation]
     calculation: dict | None = None
     latency_ms: float = 0.0
+    confidence: float = 0.0  # probability that citations[0] answers the question; 0 when abstained
+    outcome: Outcome = "answer"
 
     def to_json(self) -> dict:
         return {
@@ -180,6 +188,8 @@ class Answer:
             "question": self.question,
             "answer": self.answer,
             "abstained": self.abstained,
+            "confidence": round(self.confidence, 3),
+            "outcome": self.outcome,
             "citations": [c.to_json() for c in self.citations],
             "calculation": self.calculation,
             "latency_ms": round(self.latency_ms, 1),

@@ -1,7 +1,9 @@
 """Stage 7: question → ranked clauses.
 
-Hybrid retrieval: jieba BM25 and e5 dense search, fused by weighted reciprocal
-rank (weights measured, see evals/README.md). A question that names a 文号
+Hybrid retrieval: jieba BM25 and e5 dense search, fused at score level with a
+weight that follows the question's own wording (measured, see evals/README.md):
+a question in the documents' words leans on BM25, one in everyday words on the
+dense model. A question that names a 文号
 is limited to that document; one that also names a clause ("四、（二）",
 "第三条") goes straight to it. Filters by document, status and 责任单位.
 """
@@ -18,8 +20,8 @@ import numpy as np
 
 from .config import RetrievalConfig
 from .models import Chunk, DocumentMeta
-from .store import Index
-from .structure import cn_to_int, label_kind, normalise_doc_number
+from .store import Index, VectorStoreUnavailable
+from .structure import cn_to_int, label_kind, normalise_doc_number, strip_doc_number
 from .tokens import normalise, parts, tokenize, words
 
 _CN = "一二三四五六七八九十百零两"
@@ -34,6 +36,17 @@ class Hit:
     bm25_rank: int | None = None
     dense_rank: int | None = None
     direct: bool = False  # the question named this clause by 文号 and number
+    dense: float = 0.0  # cosine similarity to the question (0 when not among the dense candidates)
+    lexical: float = 0.0  # BM25 score / the query's best BM25 score
+
+
+@dataclass
+class Retrieval:
+    """Ranked hits plus what the whole query looked like to the retrievers."""
+
+    hits: list[Hit]
+    lexical_strength: float  # best coverage among the top BM25 hits: how "documentary" the wording is
+    dense_used: bool  # False when the vector store could not be reached
 
 
 @dataclass
@@ -61,6 +74,11 @@ def clause_reference(query: str) -> list[tuple[str, int]]:
         elif match.group(7):
             refs.append(("ar_dot", int(match.group(7))))
     return refs
+
+
+def _scaled(scores: np.ndarray) -> np.ndarray:
+    top = float(scores.max()) if scores.size else 0.0
+    return scores / top if top > 0 else scores
 
 
 class Retriever:
@@ -114,46 +132,64 @@ class Retriever:
 
     # -- search ------------------------------------------------------------
     def search(self, query: str, as_of: date, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
+        return self.retrieve(query, as_of, filters, k).hits
+
+    def retrieve(self, query: str, as_of: date, filters: Filters | None = None, k: int | None = None) -> Retrieval:
         filters = filters or Filters()
         k = k or self.config.top_k
         named_doc = self.referenced_doc(query)
         if named_doc and not filters.doc_ids:
             filters = Filters(doc_ids=[named_doc], statuses=filters.statuses, responsible=filters.responsible)
         allowed = set(self.allowed_docs(filters, as_of))
-        if not allowed:
-            return []
         positions = [
             i for i, c in enumerate(self.index.chunks)
             if c.doc_id in allowed and (not filters.responsible or any(filters.responsible in u for u in c.responsible))
         ]
         if not positions:
-            return []
-        tokens = tokenize(re.sub(r"[\u4e00-\u9fff]{1,10}[〔\[［【(（]\d{4}[〕\]］】)）]\d{1,4}号", " ", query))
+            return Retrieval(hits=[], lexical_strength=0.0, dense_used=False)
+        tokens = tokenize(strip_doc_number(query))
         direct = self._direct_clause(query, named_doc) if named_doc else []
 
-        bm25 = self.index.bm25_scores(tokens)
+        bm25 = _scaled(self.index.bm25_scores(tokens))
+        if self.config.bigram_weight > 0:
+            grams = _scaled(self.index.bigram_scores(strip_doc_number(query)))
+            bm25 = (1 - self.config.bigram_weight) * bm25 + self.config.bigram_weight * grams
         allowed_mask = np.zeros(len(self.index.chunks), dtype=bool)
         allowed_mask[positions] = True
         bm25_order = [int(i) for i in np.argsort(-bm25) if allowed_mask[i] and bm25[i] > 0][: self.config.candidates]
-        dense_order: list[int] = []
-        if self.config.dense_weight > 0:
-            vector = self.embeddings.embed_query(query)
-            doc_filter = sorted(allowed) if len(allowed) < len(self.index.documents) else None
-            dense_hits = self.index.dense_search(vector, self.config.candidates * 2, doc_filter)
-            dense_order = [i for i, _ in dense_hits if allowed_mask[i]][: self.config.candidates]
+        dense_hits: list[tuple[int, float]] = []
+        dense_used = False
+        if self.config.dense and self.embeddings is not None:
+            try:
+                vector = self.embeddings.embed_query(query)
+                doc_filter = sorted(allowed) if len(allowed) < len(self.index.documents) else None
+                found = self.index.dense_search(vector, self.config.dense_candidates, doc_filter)
+                dense_hits = [(i, sim) for i, sim in found if allowed_mask[i]]
+                dense_used = True
+            except VectorStoreUnavailable:
+                dense_hits = []
+        dense_sim = dict(dense_hits)
+        dense_rank = {p: r for r, (p, _) in enumerate(dense_hits)}
+        bm25_rank = {p: r for r, p in enumerate(bm25_order)}
+        pool = list(dict.fromkeys(bm25_order + [p for p, _ in dense_hits[: self.config.candidates]]))
 
-        fused: dict[int, float] = {}
-        ranks: dict[int, list[int | None]] = {}
-        for weight, order, slot in ((self.config.bm25_weight, bm25_order, 0), (self.config.dense_weight, dense_order, 1)):
-            for rank, position in enumerate(order):
-                fused[position] = fused.get(position, 0.0) + weight / (self.config.rrf_k + rank + 1)
-                ranks.setdefault(position, [None, None])[slot] = rank
-        # Rerank: fused rank score blended with how much of the question the clause covers.
-        top = (self.config.bm25_weight + self.config.dense_weight) / (self.config.rrf_k + 1)
         asked = words(query)
-        coverage = {p: self.coverage(asked, p) for p in fused}
+        coverage = {p: self.coverage(asked, p) for p in pool}
+        strength = max((coverage[p] for p in bm25_order[: self.config.lexical_probe]), default=0.0)
+        best_bm25 = float(bm25[bm25_order[0]]) if bm25_order else 1.0
+        lexical = {p: float(bm25[p]) / best_bm25 if best_bm25 > 0 else 0.0 for p in pool}
+        if dense_hits:
+            top, floor = dense_hits[0][1], dense_hits[-1][1]
+            span = max(top - floor, 1e-6)
+            semantic = {p: max(dense_sim.get(p, floor) - floor, 0.0) / span for p in pool}
+            weight = min(max(strength, self.config.lexical_weight_min), self.config.lexical_weight_max)
+        else:
+            semantic = dict.fromkeys(pool, 0.0)
+            weight = 1.0
         blend = self.config.coverage_weight
-        final = {p: (1 - blend) * fused[p] / top + blend * coverage[p] for p in fused}
+        final = {
+            p: (1 - blend) * (weight * lexical[p] + (1 - weight) * semantic[p]) + blend * coverage[p] for p in pool
+        }
         ordered = sorted(final, key=lambda p: -final[p])
         hits = [
             Hit(
@@ -161,18 +197,20 @@ class Retriever:
                 meta=self.index.documents[self.index.chunks[p].doc_id].meta,
                 score=round(final[p], 4),
                 coverage=coverage[p],
-                bm25_rank=ranks[p][0],
-                dense_rank=ranks[p][1],
+                bm25_rank=bm25_rank.get(p),
+                dense_rank=dense_rank.get(p),
+                dense=float(dense_sim.get(p, 0.0)),
+                lexical=lexical[p],
             )
             for p in ordered
         ]
         if direct:
             chosen = {h.chunk.chunk_id for h in direct}
             hits = direct + [h for h in hits if h.chunk.chunk_id not in chosen]
-        return hits[:k]
+        return Retrieval(hits=hits[:k], lexical_strength=strength, dense_used=dense_used)
 
     def _direct_clause(self, query: str, doc_id: str) -> list[Hit]:
-        refs = clause_reference(re.sub(r"[\u4e00-\u9fff]{1,10}[〔\[［【(（]\d{4}[〕\]］】)）]\d{1,4}号", " ", query))
+        refs = clause_reference(strip_doc_number(query))
         if not refs:
             return []
         doc = self.index.documents[doc_id]

@@ -13,10 +13,11 @@ import time
 from datetime import date
 
 from .answer import Evidence, compose, to_citation
-from .config import Settings
+from .confidence import ConfidenceModel, signals_of
+from .config import CONFIDENCE_MODEL, Settings
 from .embed import make_embeddings
 from .models import Answer, Citation, PolicyError
-from .retrieve import Filters, Retriever
+from .retrieve import Filters, Retrieval, Retriever
 from .store import Index
 from .tokens import to_simplified, tokenize, words
 
@@ -28,6 +29,7 @@ class PolicyAssistant:
         self.settings = settings
         self.embeddings = embeddings or make_embeddings(settings)
         self._lock = threading.Lock()
+        self.confidence_model = ConfidenceModel.load(CONFIDENCE_MODEL)
         self.reload()
 
     def reload(self) -> None:
@@ -68,17 +70,17 @@ class PolicyAssistant:
             raise PolicyError("问题为空：请输入要咨询的政策问题")
         if len(question) > 1000:
             raise PolicyError("问题过长（超过1000字）：请精简后再问")
-        query = to_simplified(self.contextualise(question, history))
-        hits = self.retriever.search(query, as_of, filters)
+        query, retrieval = self.retrieve(question, as_of, history, filters)
         evidence = Evidence(
             question=question,
             query_tokens=words(query),
-            hits=hits,
+            hits=retrieval.hits,
             documents=self.index.documents,
             known_titles=self.index.known_titles,
             as_of=as_of,
             idf=self.retriever.idf_table,
             max_idf=self.retriever.max_idf,
+            confidence=self.confidence_of(retrieval, query),
         )
         answer = compose(evidence, self.settings.answer, qid=qid)
         answer.question = question
@@ -88,6 +90,22 @@ class PolicyAssistant:
             answer = _with_calculation(answer, calculation)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def retrieve(
+        self, question: str, as_of: date, history: list[str] | None = None, filters: Filters | None = None
+    ) -> tuple[str, Retrieval]:
+        """The query as read in its conversation, and what the retrievers found for it."""
+        query = to_simplified(self.contextualise(question, history))
+        return query, self.retriever.retrieve(query, as_of, filters)
+
+    def confidence_of(self, retrieval: Retrieval, query: str) -> float:
+        """Probability that the first hit answers the query (1 for a clause named by 文号 and number)."""
+        if not retrieval.hits:
+            return 0.0
+        if retrieval.hits[0].direct:
+            return 1.0
+        signals = signals_of(retrieval, len(words(query)))
+        return self.confidence_model.probability(signals) if signals else 0.0
 
     def _calculation_for(self, question: str, as_of: date, facts: dict | None) -> dict | None:
         from .facts import answer_amount_question
@@ -140,10 +158,27 @@ def _supported(calculation: dict | None, citations: list[Citation]) -> dict | No
     return calculation
 
 
+def _only_asks(calculation: dict) -> bool:
+    """No amount, ceiling or conditional amount yet: every item waits for facts or does not apply."""
+    return not calculation.get("if_confirmed") and all(
+        i["status"] not in ("eligible", "expired") for i in calculation["items"]
+    )
+
+
 def _with_calculation(answer: Answer, calculation: dict) -> Answer:
+    from .calculate import lead_line
+
     summary = calculation.get("summary")
     if summary:
-        answer.answer = summary + "\n\n" + answer.answer if not answer.abstained else summary
+        lead = lead_line(calculation)
+        summary = f"{lead}\n{summary}" if lead else summary
+        if answer.abstained:
+            answer.answer = summary
+        elif lead and not _only_asks(calculation):
+            answer.answer = summary + "\n\n" + answer.answer
+        else:  # the calculator only asks for facts: the clause's own words answer first
+            body, _, basis = answer.answer.partition("\n\n依据：")
+            answer.answer = f"{body}\n\n{summary}\n\n依据：{basis}" if basis else f"{body}\n\n{summary}"
         answer.abstained = False if calculation.get("items") else answer.abstained
     answer.calculation = calculation
     return answer

@@ -8,6 +8,7 @@ Layout of ``index/``::
     gen-…/chunks.jsonl       chunk texts and metadata, in vector order
     gen-…/vectors.npy        embeddings, reused by the next build
     gen-…/bm25/              bm25s index over jieba tokens
+    gen-…/bm25-bigram/       bm25s index over character bigrams
     gen-…/chroma/            Chroma PersistentClient (absent with a Chroma server)
 
 A build writes a new generation beside the old one and swaps the ``active``
@@ -31,9 +32,14 @@ import numpy as np
 from .chunk import chunk_document
 from .config import Settings
 from .models import Chunk, KnownTitle, PolicyDocument, PolicyError
-from .tokens import tokenize
+from .tokens import char_bigrams, tokenize
 
 ACTIVE = "active"
+
+
+class VectorStoreUnavailable(PolicyError):
+    """The vector store (a Chroma server) cannot be reached; keyword search still works."""
+
 EMBED_BATCH = 32
 
 
@@ -90,6 +96,7 @@ class Index:
         self.chunk_index = {c.chunk_id: i for i, c in enumerate(self.chunks)}
         self.known_titles = [KnownTitle(**k) for k in self.manifest.known_titles]
         self._bm25 = None
+        self._bigram = None
         self._collection = None
 
     @classmethod
@@ -123,6 +130,18 @@ class Index:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(list(tokens)), dtype=np.float32)
 
+    def bigram_scores(self, text: str) -> np.ndarray:
+        """BM25 over character bigrams; zeros for an index built before it existed."""
+        path = self.directory / "bm25-bigram"
+        grams = char_bigrams(text)
+        if not grams or not path.exists():
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        if self._bigram is None:
+            import bm25s
+
+            self._bigram = bm25s.BM25.load(str(path))
+        return np.asarray(self._bigram.get_scores(grams), dtype=np.float32)
+
     def collection(self):
         if self._collection is None:
             client = _chroma_client(self.settings, self.directory / "chroma")
@@ -132,7 +151,11 @@ class Index:
     def dense_search(self, vector: list[float], k: int, doc_ids: list[str] | None = None) -> list[tuple[int, float]]:
         """(chunk position, cosine similarity), best first."""
         where = {"doc_id": {"$in": doc_ids}} if doc_ids else None
-        result = self.collection().query(query_embeddings=[vector], n_results=min(k, len(self.chunks)), where=where)
+        try:
+            result = self.collection().query(query_embeddings=[vector], n_results=min(k, len(self.chunks)), where=where)
+        except Exception as exc:  # noqa: BLE001 - any client/transport failure means the same to a reader
+            self._collection = None  # reconnect on the next question
+            raise VectorStoreUnavailable(f"向量库暂不可用（{type(exc).__name__}），本次仅按关键词检索") from exc
         hits = []
         for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True):
             if chunk_id in self.chunk_index:
@@ -191,6 +214,9 @@ def build_index(
         bm25 = bm25s.BM25()
         bm25.index([list(tokenize(c.embed_text)) or ["∅"] for c in chunks], show_progress=False)
         bm25.save(str(building / "bm25"))
+        bigram = bm25s.BM25()
+        bigram.index([char_bigrams(c.embed_text) or ["∅"] for c in chunks], show_progress=False)
+        bigram.save(str(building / "bm25-bigram"))
 
         client = _chroma_client(settings, building / "chroma")
         collection = client.create_collection(name, metadata={"hnsw:space": "cosine"}, embedding_function=None)

@@ -196,12 +196,21 @@ _DOC_NUMBER = re.compile(r"(?:^|\n)[A-Z0-9\-]*\s*([\u4e00-\u9fff]{1,10})\s*[〔\
 _DRAFT = re.compile(r"征求意见稿|草案|送审稿|讨论稿")
 
 
+# A 文号 as people write it: issuer abbreviation, year in any bracket, serial number.
+DOC_NUMBER_IN_TEXT = re.compile(r"([\u4e00-\u9fff]{1,10})\s*[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*(\d{1,4})\s*号")
+
+
 def normalise_doc_number(text: str) -> str | None:
     """'嘉政办发[2023]32号', '嘉政办发（2023）32 号' → '嘉政办发〔2023〕32号'."""
-    match = re.search(r"([\u4e00-\u9fff]{1,10})\s*[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*(\d{1,4})\s*号", text)
+    match = DOC_NUMBER_IN_TEXT.search(text)
     if not match:
         return None
     return f"{match.group(1)}〔{match.group(2)}〕{match.group(3)}号"
+
+
+def strip_doc_number(text: str) -> str:
+    """The text without the 文号 it names: the number's digits are no search words."""
+    return DOC_NUMBER_IN_TEXT.sub(" ", text)
 
 
 def _to_date(y: str | int, m: str | int, d: str | int) -> date | None:

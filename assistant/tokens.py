@@ -97,6 +97,13 @@ def words(text: str) -> tuple[str, ...]:
     )
 
 
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping character pairs of the normalised text: they match where the words
+    differ but share characters (投了/投入, 拖欠工资/拖欠劳动报酬), whatever jieba cut."""
+    letters = re.sub(r"[^\u4e00-\u9fffa-z0-9]", "", normalise(text))
+    return [letters[i: i + 2] for i in range(len(letters) - 1)]
+
+
 def parts(word: str) -> tuple[str, ...]:
     """The shorter words inside a long one (国际级 → 国际), for partial matches."""
     _init()
