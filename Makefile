@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup index run test lint eval eval-external bench browser clean
+.PHONY: setup index run test lint eval eval-blind eval-colloquial eval-external eval-all bench browser clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,18 @@ test: setup browser
 eval: setup index
 	$(BIN)/policy-assistant eval --questions evals/questions.jsonl --report evals/reports/latest --gate evals/thresholds.json
 
+# Questions written the blind way (an owner's situation in everyday words, never the clause's phrase).
+eval-blind: setup index
+	$(BIN)/policy-assistant eval --questions evals/questions-blind.jsonl --report evals/reports/blind --gate evals/thresholds-blind.json
+
+# Layperson questions over statutes (STARD, written by others), with near-miss unanswerables; its own index.
+STARD := ../shared/benchmarks/stard-dev
+eval-colloquial: setup
+	$(BIN)/policy-assistant ingest $(STARD)/corpus --index index-stard
+	$(BIN)/policy-assistant eval --questions $(STARD)/questions.jsonl --index index-stard --report evals/reports/colloquial --gate evals/thresholds-colloquial.json
+
+eval-all: eval eval-blind eval-colloquial eval-external
+
 # The external question set (real government-policy QA written by others), its own corpus and index.
 EXTERNAL := ../shared/benchmarks/ncp-policy-qa
 eval-external: setup
@@ -47,4 +59,4 @@ bench: setup index
 	$(BIN)/policy-assistant bench
 
 clean:
-	rm -rf index/gen-* index/active index/.building-* index-external .pytest_cache
+	rm -rf index/gen-* index/active index/.building-* index-external index-stard .pytest_cache

@@ -42,6 +42,9 @@ class Signals:
         return [f.name for f in fields(Signals)]
 
 
+DENSE_SIGNALS = frozenset({"dense", "dense_margin", "agree", "dense_top"})
+
+
 def signals_of(retrieval: Retrieval, question_words: int) -> Signals | None:
     hits = retrieval.hits
     if not hits:
@@ -74,8 +77,13 @@ class ConfidenceModel:
     fitted_on: list[str]
     report: dict
 
-    def probability(self, signals: Signals) -> float:
+    def probability(self, signals: Signals, missing: frozenset[str] = frozenset()) -> float:
+        """``missing``: signals not measured this time (the dense ones when the vector store is
+        down); they count as average, neither for nor against."""
         x = (signals.vector() - np.asarray(self.mean)) / np.asarray(self.scale)
+        for i, name in enumerate(self.names):
+            if name in missing:
+                x[i] = 0.0
         z = float(x @ np.asarray(self.weights) + self.bias)
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 

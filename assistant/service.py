@@ -13,7 +13,7 @@ import time
 from datetime import date
 
 from .answer import Evidence, compose, to_citation
-from .confidence import ConfidenceModel, signals_of
+from .confidence import DENSE_SIGNALS, ConfidenceModel, signals_of
 from .config import CONFIDENCE_MODEL, Settings
 from .embed import make_embeddings
 from .models import Answer, Citation, PolicyError
@@ -21,6 +21,7 @@ from .retrieve import Filters, Retrieval, Retriever
 from .store import Index
 from .tokens import to_simplified, tokenize, words
 
+KEYWORD_ONLY_NOTICE = "（语义检索暂不可用，本次仅按关键词检索，结果可能不全。）"
 _FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|还有|另外|其中|它|这个|该)")
 
 
@@ -88,6 +89,8 @@ class PolicyAssistant:
         calculation = _supported(calculation, answer.citations[:3])
         if calculation is not None:
             answer = _with_calculation(answer, calculation)
+        if not retrieval.dense_used and retrieval.hits and not answer.abstained:
+            answer.answer = KEYWORD_ONLY_NOTICE + "\n" + answer.answer
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
@@ -105,7 +108,10 @@ class PolicyAssistant:
         if retrieval.hits[0].direct:
             return 1.0
         signals = signals_of(retrieval, len(words(query)))
-        return self.confidence_model.probability(signals) if signals else 0.0
+        if signals is None:
+            return 0.0
+        missing = frozenset() if retrieval.dense_used else DENSE_SIGNALS
+        return self.confidence_model.probability(signals, missing)
 
     def _calculation_for(self, question: str, as_of: date, facts: dict | None) -> dict | None:
         from .facts import answer_amount_question

@@ -24,22 +24,22 @@ from assistant.ingest import ingest  # noqa: E402
 from assistant.service import PolicyAssistant  # noqa: E402
 
 RETRIEVAL = {
-    "BM25 only": RetrievalConfig(bm25_weight=1.0, dense_weight=0.0, coverage_weight=0.0),
-    "dense only": RetrievalConfig(bm25_weight=0.0, dense_weight=1.0, coverage_weight=0.0),
-    "hybrid equal RRF": RetrievalConfig(bm25_weight=0.5, dense_weight=0.5, coverage_weight=0.0),
-    "hybrid 0.75/0.25 RRF": RetrievalConfig(bm25_weight=0.75, dense_weight=0.25, coverage_weight=0.0),
-    "BM25 + coverage rerank": RetrievalConfig(bm25_weight=1.0, dense_weight=0.0, coverage_weight=0.5),
-    "hybrid 0.5/0.5 + rerank": RetrievalConfig(bm25_weight=0.5, dense_weight=0.5, coverage_weight=0.5),
-    "hybrid 0.75/0.25 + rerank (default)": RetrievalConfig(),
-    "hybrid 0.75/0.25 + rerank 0.3": RetrievalConfig(coverage_weight=0.3),
-    "hybrid 0.75/0.25 + rerank 0.7": RetrievalConfig(coverage_weight=0.7),
+    "BM25 only (words)": RetrievalConfig(dense=False, bigram_weight=0.0, coverage_weight=0.0),
+    "BM25 words + bigrams": RetrievalConfig(dense=False, coverage_weight=0.0),
+    "dense only": RetrievalConfig(lexical_weight_min=0.0, lexical_weight_max=0.0, coverage_weight=0.0),
+    "fixed 0.5/0.5 score fusion": RetrievalConfig(lexical_weight_min=0.5, lexical_weight_max=0.5, coverage_weight=0.0),
+    "fixed 0.5/0.5 + rerank 0.2": RetrievalConfig(lexical_weight_min=0.5, lexical_weight_max=0.5),
+    "adaptive, no bigrams": RetrievalConfig(bigram_weight=0.0),
+    "adaptive, no rerank": RetrievalConfig(coverage_weight=0.0),
+    "adaptive + bigrams + rerank 0.2 (default)": RetrievalConfig(),
+    "adaptive + bigrams + rerank 0.4": RetrievalConfig(coverage_weight=0.4),
 }
 CHUNKING = {
     "min 60 / max 420 (default)": ChunkingConfig(),
     "min 0 / max 200": ChunkingConfig(min_chars=0, max_chars=200),
     "min 120 / max 800": ChunkingConfig(min_chars=120, max_chars=800),
 }
-COLUMNS = ("hit_at_1", "hit_at_3", "hit_at_5", "mrr", "fact_recall", "abstain_accuracy", "false_abstain_rate", "latency_p50_ms")
+COLUMNS = ("hit_at_1", "hit_at_3", "hit_at_5", "mrr", "fact_recall", "abstain_accuracy", "false_abstain_rate", "lead_fact")
 
 
 def row(name: str, metrics) -> str:
@@ -51,6 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("questions", type=Path)
     parser.add_argument("--corpus", type=Path, default=None)
+    parser.add_argument("--index", type=Path, default=None, help="an index already built: retrieval variants only")
     args = parser.parse_args()
     rows = load_questions(args.questions)
     base = Settings.from_env()
@@ -60,12 +61,15 @@ def main() -> None:
     try:
         print("## Retrieval (default chunking)\n")
         print(header)
-        settings = replace(base, index_dir=scratch / "default")
-        ingest([args.corpus] if args.corpus else None, settings, embeddings=embeddings)
+        settings = replace(base, index_dir=args.index or scratch / "default")
+        if not args.index:
+            ingest([args.corpus] if args.corpus else None, settings, embeddings=embeddings)
         for name, retrieval in RETRIEVAL.items():
             variant = replace(settings, retrieval=retrieval)
             scored = evaluate(rows, variant, PolicyAssistant(variant, embeddings=embeddings))
             print(row(name, aggregate(scored)), flush=True)
+        if args.index:
+            return
         print("\n## Chunking (default retrieval)\n")
         print(header)
         for name, chunking in CHUNKING.items():

@@ -34,10 +34,66 @@ def test_table_cells_are_found(assistant):
     assert "海宁市，“机器换人”项目投资（亿元）：110" in answer.citations[0].text
 
 
-def test_unrelated_question_abstains(assistant):
+def test_unrelated_question_is_never_answered_with_confidence(assistant):
     answer = assistant.ask("公司食堂卫生检查的标准是什么")
-    assert answer.abstained and answer.citations == []
-    assert "没有找到" in answer.answer
+    assert answer.outcome in ("abstained", "hedged")
+    assert answer.answer.startswith(("抱歉，知识库中没有找到", "没有找到明确规定"))
+
+
+def test_question_the_knowledge_base_cannot_answer_abstains_plainly(assistant):
+    answer = assistant.ask("员工加班费怎么算")
+    assert answer.abstained and answer.outcome == "abstained"
+    assert answer.citations == [] and answer.confidence == 0.0
+    assert "没有找到能回答这个问题的政策条款" in answer.answer
+
+
+def test_small_talk_gets_a_reply_saying_what_the_assistant_does(assistant):
+    for chatter in ("你好", "今天天气怎么样"):
+        answer = assistant.ask(chatter)
+        assert answer.outcome == "chatter" and answer.abstained
+        assert "政策助手" in answer.answer and "测算补贴" in answer.answer
+
+
+def test_everyday_wording_is_understood_and_the_amount_comes_first(assistant):
+    answer = assistant.ask("我们厂数字化改造投了800万，能补多少？", as_of=date(2024, 5, 1))
+    assert not answer.abstained
+    assert "对投入不低于100万元的纯数字化改造项目" in answer.citations[0].text
+    first = answer.answer.split("\n", 1)[0]
+    # not assumed: the amount is stated under the condition the question left open
+    assert first.startswith("如数字化改造项目已验收合格") and "160万元" in first
+    assert answer.calculation["total_yuan"] == 0
+
+
+def test_colloquial_award_question_finds_the_award_clause(assistant):
+    answer = assistant.ask("刚评上国家级专精特新小巨人，有奖金吗", as_of=date(2024, 5, 1))
+    assert "分别给予300万元、150万元和100万元奖励" in answer.citations[0].text
+    assert not answer.abstained
+
+
+def test_confidence_is_a_probability_and_zero_when_abstaining(assistant):
+    confident = assistant.ask("对新认定的单项冠军企业奖励多少")
+    assert 0.5 < confident.confidence <= 1.0 and confident.outcome == "answer"
+    assert assistant.ask("员工加班费怎么算").confidence == 0.0
+    named = assistant.ask("嘉政办发〔2023〕32号 四（二）")
+    assert named.confidence == 1.0
+
+
+def test_validity_question_leads_with_the_validity(assistant):
+    answer = assistant.ask("专精特新三年行动计划的执行期到什么时候截止", as_of=date(2026, 12, 2))
+    first = answer.answer.split("\n", 1)[0]
+    assert "2025年12月31日" in first and "已到期" in first
+
+
+def test_keyword_search_answers_when_the_vector_store_is_down(assistant, monkeypatch):
+    from assistant.store import VectorStoreUnavailable
+
+    def down(*args, **kwargs):
+        raise VectorStoreUnavailable("向量库暂不可用")
+
+    monkeypatch.setattr(assistant.index, "dense_search", down)
+    answer = assistant.ask("对新认定的单项冠军企业奖励多少")
+    assert "分别给予300万元、150万元和100万元奖励" in answer.citations[0].text
+    assert not answer.abstained and answer.answer.startswith("（语义检索暂不可用")
 
 
 def test_listed_but_missing_policy_is_named(assistant):

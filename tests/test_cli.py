@@ -16,7 +16,7 @@ def test_ask_batch_answers_every_line_in_order_with_its_id(corpus_index, tmp_pat
     questions.write_text(
         "\n".join(json.dumps(q, ensure_ascii=False) for q in [
             {"id": "q2", "question": "首台（套）装备补助标准"},
-            {"id": "q1", "question": "公司食堂卫生检查的标准是什么"},
+            {"id": "q1", "question": "员工加班费怎么算"},
         ]) + "\n",
         encoding="utf-8",
     )
@@ -25,7 +25,7 @@ def test_ask_batch_answers_every_line_in_order_with_its_id(corpus_index, tmp_pat
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["id"] for a in answers] == ["q2", "q1"]
     first = answers[0]
-    assert set(first) >= {"id", "question", "answer", "abstained", "citations", "calculation", "latency_ms"}
+    assert set(first) >= {"id", "question", "answer", "abstained", "confidence", "citations", "calculation", "latency_ms"}
     assert set(first["citations"][0]) >= {"n", "doc_id", "doc_title", "doc_number", "section", "text", "status",
                                           "valid_from", "valid_to", "score"}
     assert first["citations"][0]["status"] == "current"
