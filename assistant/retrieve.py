@@ -46,7 +46,8 @@ class Retrieval:
 
     hits: list[Hit]
     lexical_strength: float  # best coverage among the top BM25 hits: how "documentary" the wording is
-    dense_used: bool  # False when the vector store could not be reached
+    dense_used: bool  # False when dense search is off or the vector store could not be reached
+    dense_down: bool = False  # the vector store was asked and did not answer
 
 
 @dataclass
@@ -158,7 +159,7 @@ class Retriever:
         allowed_mask[positions] = True
         bm25_order = [int(i) for i in np.argsort(-bm25) if allowed_mask[i] and bm25[i] > 0][: self.config.candidates]
         dense_hits: list[tuple[int, float]] = []
-        dense_used = False
+        dense_used = dense_down = False
         if self.config.dense and self.embeddings is not None:
             try:
                 vector = self.embeddings.embed_query(query)
@@ -167,7 +168,7 @@ class Retriever:
                 dense_hits = [(i, sim) for i, sim in found if allowed_mask[i]]
                 dense_used = True
             except VectorStoreUnavailable:
-                dense_hits = []
+                dense_hits, dense_down = [], True
         dense_sim = dict(dense_hits)
         dense_rank = {p: r for r, (p, _) in enumerate(dense_hits)}
         bm25_rank = {p: r for r, p in enumerate(bm25_order)}
@@ -207,7 +208,7 @@ class Retriever:
         if direct:
             chosen = {h.chunk.chunk_id for h in direct}
             hits = direct + [h for h in hits if h.chunk.chunk_id not in chosen]
-        return Retrieval(hits=hits[:k], lexical_strength=strength, dense_used=dense_used)
+        return Retrieval(hits=hits[:k], lexical_strength=strength, dense_used=dense_used, dense_down=dense_down)
 
     def _direct_clause(self, query: str, doc_id: str) -> list[Hit]:
         refs = clause_reference(strip_doc_number(query))

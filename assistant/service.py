@@ -89,7 +89,7 @@ class PolicyAssistant:
         calculation = _supported(calculation, answer.citations[:3])
         if calculation is not None:
             answer = _with_calculation(answer, calculation)
-        if not retrieval.dense_used and retrieval.hits and not answer.abstained:
+        if retrieval.dense_down and retrieval.hits and not answer.abstained:
             answer.answer = KEYWORD_ONLY_NOTICE + "\n" + answer.answer
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
