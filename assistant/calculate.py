@@ -35,6 +35,8 @@ class FactSpec(Strict):
     unit: str | None = None
     options: list[str] | None = None
     keywords: list[str] | dict[str, str] = []
+    positive: bool = False  # zero is no valid value (an exchange rate)
+    maximum: Decimal | None = None  # larger values are refused as misread, never calculated
 
 
 class Condition(Strict):
@@ -194,6 +196,10 @@ def wan(amount: int | Decimal | None) -> str:
     return f"{text}万元"
 
 
+# Beyond these a number is misread or hostile: refused by name, never calculated.
+_CEILING = {"money_yuan": Decimal(10) ** 12, "money_usd": Decimal(10) ** 11, "number": Decimal(10) ** 9}
+
+
 def _coerce(name: str, value: Any, spec: FactSpec) -> Any:
     if value is None:
         return None
@@ -201,9 +207,17 @@ def _coerce(name: str, value: Any, spec: FactSpec) -> Any:
         if spec.type in ("money_yuan", "money_usd", "number"):
             if isinstance(value, bool):
                 raise ValueError
-            number = Decimal(str(value))
+            number = Decimal(str(value).strip())
+            shown = f"{spec.meaning}（{name}）"
+            if not number.is_finite():
+                raise PolicyError(f"{shown}应是一个有限的数，而不是 {value!r}")
             if number < 0:
-                raise PolicyError(f"事实 {name} 不能为负数：{value}")
+                raise PolicyError(f"{shown}不能为负数：{value}")
+            if spec.positive and number == 0:
+                raise PolicyError(f"{shown}不能为 0")
+            ceiling = spec.maximum if spec.maximum is not None else _CEILING[spec.type]
+            if number > ceiling:
+                raise PolicyError(f"{shown}的值 {value} 大得不合常理（上限 {ceiling}），请核对后再填")
             return number
         if spec.type == "bool":
             if isinstance(value, bool):
@@ -217,8 +231,8 @@ def _coerce(name: str, value: Any, spec: FactSpec) -> Any:
             if spec.options and str(value) not in spec.options:
                 raise PolicyError(f"事实 {name} 的取值应为 {spec.options} 之一，而不是 {value!r}")
             return str(value)
-    except (InvalidOperation, ValueError):
-        raise PolicyError(f"事实 {name} 的值 {value!r} 不是有效的{spec.type}") from None
+    except (InvalidOperation, ValueError, ArithmeticError):
+        raise PolicyError(f"{spec.meaning}（{name}）的值 {value!r} 不是有效的{spec.type}") from None
     return value
 
 

@@ -82,6 +82,8 @@ def _split(text: str, offset: int, max_chars: int) -> list[tuple[int, str]]:
     buffer, buffer_start = "", 0
     for unit in units:
         parts = [unit] if len(unit) <= max_chars else re.findall(r"[^。；！？]*[。；！？]+|[^。；！？]+$", unit)
+        # A sentence longer than a chunk (a table row, text without punctuation) is cut hard.
+        parts = [p[i: i + max_chars] for p in parts for i in range(0, len(p), max_chars)]
         for part in parts:
             if buffer and len(buffer) + len(part) > max_chars:
                 pieces.append((offset + buffer_start, buffer))

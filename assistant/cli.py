@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path)
     p.add_argument("--json", action="store_true")
     p.add_argument("--remove", nargs="+", metavar="DOC_ID", help="从索引中移除文档")
+    p.add_argument("--replace", action="store_true", help="允许用新文件替换同名的已有文档（会明确报告）")
     _common(p)
 
     p = sub.add_parser("index", help="索引缺失或过期时重建（make index）")
@@ -99,7 +100,13 @@ def cmd_ingest(args) -> int:
         if not args.json:
             print(f"\r向量化 {done}/{total}", end="", file=sys.stderr, flush=True)
 
-    report = ingest(args.paths or None, settings, progress=progress, remove=args.remove)
+    def waiting(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    report = ingest(args.paths or None, settings, progress=progress, remove=args.remove, replace=args.replace,
+                    on_wait=waiting)
+    if report.replaced:
+        print(f"注意：已用新文件替换 {len(report.replaced)} 个已有文档：{'、'.join(report.replaced)}", file=sys.stderr)
     if args.json:
         _print_json(report.to_json())
     else:
@@ -132,15 +139,24 @@ def cmd_ask(args) -> int:
         raise PolicyError("请给出问题，或用 --questions FILE.jsonl")
     rows = load_questions(args.questions) if args.questions else [{"id": None, "question": args.question}]
     assistant = PolicyAssistant(_settings(args))
+    failed = 0
     for row in rows:
-        answer = assistant.ask(row["question"], qid=row.get("id"), facts=row.get("facts"))
+        try:
+            answer = assistant.ask(row["question"], qid=row.get("id"), facts=row.get("facts"))
+        except PolicyError as exc:  # one bad question never stops a batch
+            failed += 1
+            if args.json:
+                print(json.dumps({"id": row.get("id"), "question": row["question"], "error": str(exc)}, ensure_ascii=False))
+            else:
+                print(f"错误：{exc}", file=sys.stderr)
+            continue
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False))
         else:
             print(answer.answer)
             for c in answer.citations[:3]:
                 print(f"\n[{c.n}] 《{c.doc_title}》{c.doc_number or ''} {c.section}（{c.status}）\n{c.text}")
-    return 0
+    return 2 if failed and len(rows) == 1 else 0
 
 
 def cmd_lookup(args) -> int:
@@ -224,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except PolicyError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:
+            print(f"错误：{line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)

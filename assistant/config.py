@@ -37,7 +37,7 @@ class ChunkingConfig:
     """Chunk sizes in characters (Chinese: one character is about one token for e5)."""
 
     min_chars: int = 60  # smaller clauses are merged into their parent / sibling
-    max_chars: int = 420  # larger clauses are split at sentence ends
+    max_chars: int = 420  # larger clauses are split at sentence ends; a longer sentence is cut hard
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,20 @@ class AnswerConfig:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one request, file or person may ask of the machine; each refusal names the limit."""
+
+    question_chars: int = 1000
+    lookup_chars: int = 200
+    file_bytes: int = 20 * 1024 * 1024  # a policy file (upload or ingest)
+    document_chars: int = 1_000_000  # cleaned text of one document
+    document_chunks: int = 5000
+    login_attempts: int = 5  # wrong passwords per client before a pause
+    login_pause_seconds: float = 60.0  # doubles with every further wrong password
+    writer_wait_seconds: float = 900.0  # a second ingest waits this long for the first, then refuses
+
+
+@dataclass(frozen=True)
 class Settings:
     index_dir: Path = DEFAULT_INDEX_DIR
     as_of: date = field(default_factory=date.today)
@@ -88,6 +102,7 @@ class Settings:
     chunking: ChunkingConfig = ChunkingConfig()
     retrieval: RetrievalConfig = RetrievalConfig()
     answer: AnswerConfig = AnswerConfig()
+    limits: Limits = Limits()
     admin_password: str | None = None
 
     @classmethod

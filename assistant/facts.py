@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from .calculate import Rule, RuleFile, calculate, fact_names, load_rules, render_summary, validate_facts
+from .models import PolicyError
 
 _CN_DIGIT = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
@@ -43,6 +44,8 @@ def _money_mentions(question: str) -> list[tuple[int, Decimal, str]]:
     for m in _MONEY.finditer(question):
         if not (m.group("mult") or m.group("cur")):
             continue
+        if re.search(r"(负|-|−|－)\s*$", question[max(0, m.start() - 2): m.start()]):
+            raise PolicyError(f"金额不能为负数：“{question[max(0, m.start() - 1): m.end()]}”，请核对后再问")
         if m.group("cur") is None and question[m.end(): m.end() + 1] in "吨人家个项%":
             continue
         if question[m.end(): m.end() + 1] == "吨" or question[m.end(): m.end() + 2] in ("万吨",):

@@ -14,12 +14,13 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from .chunk import chunk_document
 from .clean import clean_text
-from .config import CORPUS_DIR, PROJECT_ROOT, Settings
+from .config import CORPUS_DIR, PROJECT_ROOT, ChunkingConfig, Limits, Settings
 from .load import find_files, load_file
 from .models import DocumentMeta, KnownTitle, PolicyDocument, PolicyError
 from .split import split_compilation
-from .store import BuildStats, Index, build_index
+from .store import BuildStats, Index, build_index, writer_lock
 from .structure import build_document, extract_meta
 
 # Changing any of these changes what an index holds: a new fingerprint rebuilds.
@@ -34,6 +35,7 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)  # existing documents replaced by a different file (--replace)
     errors: list[str] = field(default_factory=list)
     build: BuildStats | None = None
 
@@ -45,6 +47,7 @@ class IngestReport:
             "updated": self.updated,
             "skipped": self.skipped,
             "removed": self.removed,
+            "replaced": self.replaced,
             "errors": self.errors,
             "embedded": self.build.embedded if self.build else 0,
             "build_seconds": round(self.build.seconds, 2) if self.build else 0.0,
@@ -72,14 +75,18 @@ def load_meta_override(path: Path, doc_id: str) -> dict:
     return data
 
 
-def parse_file(path: Path) -> tuple[list[PolicyDocument], list[KnownTitle]]:
-    source = load_file(path)
+def parse_file(path: Path, limits: Limits = Limits(), stem: str | None = None) -> tuple[list[PolicyDocument], list[KnownTitle]]:
+    """One file → its documents. ``stem`` names them (default: the file's stem)."""
+    source = load_file(path, max_bytes=limits.file_bytes)
     shown = display_path(path)
+    stem = stem or path.stem
     split = split_compilation(source.text, shown)
-    pieces = [(f"{path.stem}.p{p.toc_index:02d}", p.title, p.raw) for p in split.parts] or [(path.stem, None, source.text)]
+    pieces = [(f"{stem}.p{p.toc_index:02d}", p.title, p.raw) for p in split.parts] or [(stem, None, source.text)]
     documents = []
     for doc_id, title, raw in pieces:
         text = clean_text(raw)
+        if len(text) > limits.document_chars:
+            raise PolicyError(f"{path.name}: 文档过长（{len(text)} 字，上限 {limits.document_chars} 字）")
         meta = extract_meta(text, doc_id=doc_id, source_file=shown, title=title)
         override = load_meta_override(path, doc_id)
         if override:
@@ -127,28 +134,84 @@ def is_fresh(settings: Settings, corpus_dir: Path = CORPUS_DIR) -> bool:
     return index.manifest.fingerprint == fingerprint(expected, model_id)
 
 
+def _stems(files: list[Path]) -> dict[Path, str]:
+    """Document names: the file stem, unless two files of one ingest share it; then each gets
+    a short key of its path, so neither silently replaces the other."""
+    by_stem: dict[str, list[Path]] = {}
+    for path in files:
+        by_stem.setdefault(path.stem, []).append(path)
+    names = {}
+    for stem, paths in by_stem.items():
+        for path in paths:
+            key = hashlib.sha256(display_path(path).encode()).hexdigest()[:6]
+            names[path] = stem if len(paths) == 1 else f"{stem}-{key}"
+    return names
+
+
+def parse_files(
+    files: list[Path], limits: Limits, chunking: ChunkingConfig = ChunkingConfig()
+) -> tuple[dict[str, PolicyDocument], list[KnownTitle]]:
+    """Parse every file; if any cannot be used, refuse them all, naming each bad file once."""
+    parsed: dict[str, PolicyDocument] = {}
+    known: list[KnownTitle] = []
+    errors: list[str] = []
+    names = _stems(files)
+    for path in files:
+        try:
+            documents, titles = parse_file(path, limits, stem=names[path])
+        except PolicyError as exc:
+            errors.append(str(exc))
+            continue
+        too_big = [d.meta.doc_id for d in documents if len(chunk_document(d, chunking)) > limits.document_chunks]
+        if too_big:
+            errors.append(f"{path.name}: 切分后超过 {limits.document_chunks} 个片段，请拆分文件后再导入")
+            continue
+        for doc in documents:
+            parsed[doc.meta.doc_id] = doc
+        known += titles
+    if errors:
+        head = f"{len(errors)} 个文件无法使用，索引未改动：" if len(files) > 1 else ""
+        raise PolicyError(head + ("\n" if head else "") + "\n".join(errors))
+    return parsed, known
+
+
 def ingest(
     paths: list[Path] | None,
     settings: Settings,
     embeddings=None,
     progress=None,
     remove: list[str] | None = None,
+    replace: bool = False,
+    on_wait=None,
 ) -> IngestReport:
-    """Add or update documents (no paths: the bundled corpus) and rebuild the index."""
+    """Add or update documents (no paths: the bundled corpus) and rebuild the index.
+
+    A document whose name is taken by a different file replaces it only with ``replace``.
+    Everything from reading the current index to swapping in the new one happens under the
+    index's writer lock; a second writer waits (``on_wait`` hears why) or refuses."""
     from .embed import make_embeddings
 
     embeddings = embeddings or make_embeddings(settings)
-    model_id = getattr(embeddings, "model_id", type(embeddings).__name__)
     corpus_mode = not paths and not remove
     files = find_files(paths or []) if paths else (find_files([CORPUS_DIR]) if corpus_mode else [])
+    parsed, known = parse_files(files, settings.limits, settings.chunking)  # raises before anything is written
+    with writer_lock(settings.index_dir, settings.limits.writer_wait_seconds, on_wait):
+        return _ingest_locked(files, parsed, known, settings, embeddings, progress, remove, replace, corpus_mode)
+
+
+def _ingest_locked(
+    files: list[Path],
+    parsed: dict[str, PolicyDocument],
+    known: list[KnownTitle],
+    settings: Settings,
+    embeddings,
+    progress,
+    remove: list[str] | None,
+    replace: bool,
+    corpus_mode: bool,
+) -> IngestReport:
+    model_id = getattr(embeddings, "model_id", type(embeddings).__name__)
     report = IngestReport()
-    parsed: dict[str, PolicyDocument] = {}
-    known: list[KnownTitle] = []
-    for path in files:
-        documents, titles = parse_file(path)  # raises PolicyError before anything is written
-        for doc in documents:
-            parsed[doc.meta.doc_id] = doc
-        known += titles
 
     previous = Index.open_if_exists(settings.index_dir, settings)
     current = dict(previous.documents) if previous else {}
@@ -170,6 +233,16 @@ def ingest(
             sources.pop(source, None)
             known_all = {key: k for key, k in known_all.items() if k.source_file != source}
 
+    taken = [
+        (doc_id, current[doc_id].meta.source_file, doc.meta.source_file)
+        for doc_id, doc in parsed.items()
+        if doc_id in current and current[doc_id].meta.source_file != doc.meta.source_file
+    ]
+    if taken and not replace:
+        raise PolicyError("\n".join(
+            f"{new}: 文档「{doc_id}」已存在（来自 {old}）；确认要用新文件替换它时请加 --replace" for doc_id, old, new in taken
+        ))
+    report.replaced = [doc_id for doc_id, _, _ in taken]
     for doc_id, doc in parsed.items():
         old = current.get(doc_id)
         if old is None:

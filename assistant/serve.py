@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import csv
 import hmac
-import html
 import json
 import tempfile
+import threading
+import time
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from .config import Settings
+import gradio as gr
+
+from .config import Limits, Settings
 from .models import STATUS_LABELS, PolicyError
 from .retrieve import Filters
 from .service import PolicyAssistant
@@ -39,6 +42,45 @@ footer {display:none !important}
 """
 
 
+# Characters that Markdown or HTML would act on, as entities: document text is shown as text.
+_AS_TEXT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>`*_[]|~\\#"})
+
+
+def as_text(text: str) -> str:
+    """Document or user text for a Markdown component: every character shows as itself, none
+    becomes markup (an ingested ``<div style=position:fixed>`` or a backtick in a title)."""
+    return (text or "").translate(_AS_TEXT)
+
+
+class LoginGuard:
+    """The document desk's password check: constant time, and after ``login_attempts`` wrong
+    passwords a client must wait, twice as long after each further one."""
+
+    def __init__(self, password: str | None, limits: Limits, clock=time.monotonic) -> None:
+        self.password = password
+        self.limits = limits
+        self.clock = clock
+        self._failures: dict[str, tuple[int, float]] = {}  # client → (wrong in a row, locked until)
+        self._lock = threading.Lock()
+
+    def check(self, password: str, client: str) -> bool:
+        if not self.password:
+            return False
+        now = self.clock()
+        with self._lock:
+            count, until = self._failures.get(client, (0, 0.0))
+            if now < until:
+                raise PolicyError(f"密码错误次数过多，请 {until - now:.0f} 秒后再试")
+            if hmac.compare_digest(str(password or ""), self.password):
+                self._failures.pop(client, None)
+                return True
+            count += 1
+            over = count - self.limits.login_attempts
+            pause = self.limits.login_pause_seconds * 2**over if over >= 0 else 0.0
+            self._failures[client] = (count, now + pause)
+            return False
+
+
 def _badge(status: str) -> str:
     return f"<span class='badge badge-{status}'>{STATUS_LABELS.get(status, status)}</span>"
 
@@ -46,8 +88,8 @@ def _badge(status: str) -> str:
 def _context_html(rows: list[dict]) -> str:
     """The clause between its neighbours, folded: <details> opens in place."""
     body = "".join(
-        f"<p style='{'font-weight:600' if r['current'] else 'color:#666'}'>{html.escape(r['section'])}<br>"
-        f"{html.escape(r['text'])}</p>"
+        f"<p style='{'font-weight:600' if r['current'] else 'color:#666'}'>{as_text(r['section'])}<br>"
+        f"{as_text(r['text'])}</p>"
         for r in rows
     )
     return f"<details><summary>展开上下文（前后条款）</summary>{body}</details>"
@@ -56,15 +98,15 @@ def _context_html(rows: list[dict]) -> str:
 def _citation_markdown(citations: list[dict], words: list[str] | None = None, context=None) -> str:
     parts = []
     for c in citations:
-        text = html.escape(c["text"])
+        text = as_text(c["text"])
         for word in words or []:
             if word.strip():
-                text = text.replace(html.escape(word), f"<mark>{html.escape(word)}</mark>")
-        number = f"（{c['doc_number']}）" if c.get("doc_number") else ""
+                text = text.replace(as_text(word), f"<mark>{as_text(word)}</mark>")
+        number = f"（{as_text(c['doc_number'])}）" if c.get("doc_number") else ""
         parts.append(
-            f"**[{c['n']}] 《{html.escape(c['doc_title'])}》{number}**{_badge(c['status'])}  \n"
-            f"条款：{html.escape(c['section'])}\n\n> {text}\n\n"
-            f"`引用：《{c['doc_title']}》{number}{c['section']}` · 片段编号 `{c.get('chunk_id', '')}`"
+            f"**[{c['n']}] 《{as_text(c['doc_title'])}》{number}**{_badge(c['status'])}  \n"
+            f"条款：{as_text(c['section'])}\n\n> {text}\n\n"
+            f"引用：《{as_text(c['doc_title'])}》{number}{as_text(c['section'])}"
             + (f"\n\n{_context_html(context(c['chunk_id']))}" if context and c.get("chunk_id") else "")
         )
     return "\n\n---\n\n".join(parts) if parts else "（无引用条款）"
@@ -80,7 +122,6 @@ def _parse_date(text: str | None) -> date | None:
 
 
 def build_app(assistant: PolicyAssistant, settings: Settings):
-    import gradio as gr
 
     def neighbours(chunk_id: str) -> list[dict]:
         return assistant.clause_context(chunk_id, radius=1)
@@ -115,11 +156,11 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
             as_of = _parse_date(as_of_text)
             previous = [m["content"] for m in history if m.get("role") == "user"]
             answer = assistant.ask(message, as_of=as_of, history=previous[-1:] or None)
-            reply = answer.answer
+            reply = as_text(answer.answer).replace("\n", "  \n")
             citations = [c.to_json() for c in answer.citations[:5]]
         except PolicyError as exc:
-            reply, citations = f"⚠️ {exc}", []
-        history = history + [{"role": "user", "content": message}, {"role": "assistant", "content": reply}]
+            reply, citations = f"⚠️ {as_text(str(exc))}", []
+        history = history + [{"role": "user", "content": as_text(message)}, {"role": "assistant", "content": reply}]
         return history, "", _citation_markdown(citations, context=neighbours), citations
 
     def context(citations: list[dict], n: float):
@@ -130,8 +171,8 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
             return "请选择有效的引用编号。", ""
         rows = assistant.clause_context(chosen["chunk_id"], radius=2)
         shown = "\n\n".join(
-            (f"**▶ {html.escape(r['section'])}**\n\n> {html.escape(r['text'])}" if r["current"] else
-             f"{html.escape(r['section'])}\n\n> {html.escape(r['text'])}")
+            (f"**▶ {as_text(r['section'])}**\n\n> {as_text(r['text'])}" if r["current"] else
+             f"{as_text(r['section'])}\n\n> {as_text(r['text'])}")
             for r in rows
         )
         number = f"（{chosen['doc_number']}）" if chosen.get("doc_number") else ""
@@ -144,7 +185,7 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
             filters = Filters(doc_ids=doc_ids or None, statuses=statuses or None, responsible=unit.strip() or None)
             results = assistant.lookup(query, as_of=_parse_date(as_of_text), filters=filters, k=10)
         except PolicyError as exc:
-            return f"⚠️ {exc}", []
+            return f"⚠️ {as_text(str(exc))}", []
         from .tokens import words
 
         data = [c.to_json() for c in results]
@@ -195,57 +236,68 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
                          f"{m.valid_from or ''} 至 {m.valid_to or ''}", STATUS_LABELS[m.status(settings.as_of)]])
         return rows
 
-    def check_password(password: str):
-        ok = authorised(password)
+    guard = LoginGuard(settings.admin_password, settings.limits)
+
+    def authorised(password: str, request: gr.Request | None = None) -> bool:
+        client = getattr(getattr(request, "client", None), "host", None) or "?"
+        return guard.check(password, client)
+
+    def check_password(password: str, request: gr.Request):
+        try:
+            ok = authorised(password, request)
+        except PolicyError as exc:
+            return gr.update(visible=False), f"⚠️ {exc}"
         message = "已登录。" if ok else ("未设置管理员密码（POLICY_ADMIN_PASSWORD），文档管理不可用。" if not settings.admin_password else "密码错误。")
         return gr.update(visible=ok), message
 
-    def preview(file):
-        if file is None:
-            return "请先选择文件。"
+    def preview(file, password: str, request: gr.Request):
         from .ingest import parse_file
 
         try:
-            documents, known = parse_file(Path(file))
+            if not authorised(password, request):
+                return "⚠️ 需要管理员密码。"
+            if file is None:
+                return "请先选择文件。"
+            documents, known = parse_file(Path(file), settings.limits)
         except PolicyError as exc:
-            return f"⚠️ {exc}"
+            return f"⚠️ {as_text(str(exc))}"
         lines = []
         for doc in documents:
             m = doc.meta
-            lines.append(f"### 《{m.title}》 {m.doc_number or '（无文号）'} · {STATUS_LABELS[m.status(settings.as_of)]}")
-            lines += [f"- {c.section}" for c in doc.clauses[:40]]
+            lines.append(f"### 《{as_text(m.title)}》 {as_text(m.doc_number or '（无文号）')} · {STATUS_LABELS[m.status(settings.as_of)]}")
+            lines += [f"- {as_text(c.section)}" for c in doc.clauses[:40]]
         if known:
             lines.append(f"目录中另有 {len(known)} 篇无正文的文件。")
         return "\n".join(lines)
 
-    def authorised(password: str) -> bool:
-        return bool(settings.admin_password) and hmac.compare_digest(str(password or ""), settings.admin_password)
-
-    def add_document(file, password: str, progress=gr.Progress()):
-        if not authorised(password):
-            return "⚠️ 需要管理员密码。", docs_table()
-        if file is None:
-            return "请先选择文件。", docs_table()
+    def add_document(file, password: str, replace: bool, request: gr.Request, progress=gr.Progress()):
         from .ingest import ingest
 
         try:
-            report = ingest([Path(file)], settings, embeddings=assistant.embeddings,
+            if not authorised(password, request):
+                return "⚠️ 需要管理员密码。", docs_table()
+            if file is None:
+                return "请先选择文件。", docs_table()
+            # The index's writer lock serialises uploads from every tab and process.
+            report = ingest([Path(file)], settings, embeddings=assistant.embeddings, replace=bool(replace),
                             progress=lambda done, total: progress(done / max(total, 1), desc="向量化"))
         except PolicyError as exc:
-            return f"⚠️ {exc}", docs_table()
+            return f"⚠️ {as_text(str(exc))}".replace("\n", "  \n"), docs_table()
         assistant.reload()
-        names = lambda ids: "、".join(ids) or "无"  # noqa: E731
-        return f"已加入知识库：新增 {names(report.added)}；更新 {names(report.updated)}；未变 {names(report.skipped)}。", docs_table()
+        names = lambda ids: as_text("、".join(ids)) or "无"  # noqa: E731
+        replaced = f"；**已替换** {names(report.replaced)}" if report.replaced else ""
+        return (f"已加入知识库：新增 {names(report.added)}；更新 {names(report.updated)}；未变 {names(report.skipped)}"
+                f"{replaced}。"), docs_table()
 
-    def remove_document(doc_id: str, password: str):
+    def remove_document(doc_id: str, password: str, request: gr.Request):
         from .ingest import ingest
 
-        if not authorised(password):
-            return "⚠️ 需要管理员密码。", docs_table()
         try:
+            if not authorised(password, request):
+                return "⚠️ 需要管理员密码。", docs_table()
             ingest(None, settings, embeddings=assistant.embeddings, remove=[doc_id.strip()])
         except PolicyError as exc:
-            return f"⚠️ {exc}", docs_table()
+            return f"⚠️ {as_text(str(exc))}", docs_table()
         assistant.reload()
         return f"已移除 {doc_id}。", docs_table()
 
@@ -331,13 +383,14 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
                 upload = gr.File(label="上传 PDF / TXT / MD / DOCX", file_types=[".pdf", ".txt", ".md", ".docx"], type="filepath", elem_id="upload")
                 preview_button = gr.Button("预览解析出的条款")
                 preview_md = gr.Markdown(elem_id="preview")
+                replace_box = gr.Checkbox(label="已有同名文档时，用这个文件替换它", value=False, elem_id="replace-doc")
                 add = gr.Button("加入知识库", variant="primary", elem_id="add-doc")
                 remove_id = gr.Textbox(label="要移除的文档编号")
                 remove = gr.Button("移除文档", variant="stop")
                 desk_message = gr.Markdown(elem_id="desk-message")
             login.click(check_password, password, [desk, login_message], api_visibility="private")
-            preview_button.click(preview, upload, preview_md, api_visibility="private")
-            add.click(add_document, [upload, password], [desk_message, documents], api_visibility="private")
+            preview_button.click(preview, [upload, password], preview_md, api_visibility="private")
+            add.click(add_document, [upload, password, replace_box], [desk_message, documents], api_visibility="private")
             remove.click(remove_document, [remove_id, password], [desk_message, documents], api_visibility="private")
 
         gr.api(api_ask, api_name="ask")
@@ -346,18 +399,18 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
     return app
 
 
-def launch_app(app, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
+def launch_app(app, host: str = "127.0.0.1", port: int = 7860, block: bool = True, max_file_size: int | None = None):
     """Launch with the product's look: Chinese page, our CSS, no framework links in the footer."""
-    import gradio as gr
 
     app.queue(default_concurrency_limit=4)
     return app.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=False,
-                      quiet=not block, css=CSS, theme=gr.themes.Soft(), footer_links=[])
+                      quiet=not block, css=CSS, theme=gr.themes.Soft(), footer_links=[],
+                      max_file_size=max_file_size)
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
     assistant = PolicyAssistant(settings)
     assistant.warm_up()
     app = build_app(assistant, settings)
-    launch_app(app, host, port, block)
+    launch_app(app, host, port, block, max_file_size=settings.limits.file_bytes)
     return app

@@ -18,7 +18,7 @@ from .config import CONFIDENCE_MODEL, Settings
 from .embed import make_embeddings
 from .models import Answer, Citation, PolicyError
 from .retrieve import Filters, Retrieval, Retriever
-from .store import Index
+from .store import Index, active_generation
 from .tokens import to_simplified, tokenize, words
 
 KEYWORD_ONLY_NOTICE = "（语义检索暂不可用，本次仅按关键词检索，结果可能不全。）"
@@ -35,10 +35,18 @@ class PolicyAssistant:
 
     def reload(self) -> None:
         """Re-open the index (after an ingest swapped a new generation in)."""
+        generation = active_generation(self.settings.index_dir)
         index = Index.open(self.settings.index_dir, self.settings)
         with self._lock:
             self.index = index
             self.retriever = Retriever(index, self.embeddings, self.settings.retrieval)
+            self.generation = generation
+
+    def _follow_swaps(self) -> None:
+        """Another process (an ingest, the document desk of another server) swapped a new
+        generation in: read it before answering. One readlink per question."""
+        if active_generation(self.settings.index_dir) != self.generation:
+            self.reload()
 
     def warm_up(self) -> None:
         self.ask("专精特新企业奖励")
@@ -69,8 +77,10 @@ class PolicyAssistant:
         as_of = as_of or self.settings.as_of
         if not question:
             raise PolicyError("问题为空：请输入要咨询的政策问题")
-        if len(question) > 1000:
-            raise PolicyError("问题过长（超过1000字）：请精简后再问")
+        limit = self.settings.limits.question_chars
+        if len(question) > limit:
+            raise PolicyError(f"问题过长（{len(question)} 字，上限 {limit} 字）：请精简后再问")
+        self._follow_swaps()
         query, retrieval = self.retrieve(question, as_of, history, filters)
         evidence = Evidence(
             question=question,
@@ -122,6 +132,10 @@ class PolicyAssistant:
         as_of = as_of or self.settings.as_of
         if not (query or "").strip():
             return []
+        limit = self.settings.limits.lookup_chars
+        if len(query) > limit:
+            raise PolicyError(f"查询过长（{len(query)} 字，上限 {limit} 字）：请只输入关键词或 文号+条款号")
+        self._follow_swaps()
         hits = self.retriever.search(query.strip(), as_of, filters, k=k)
         return [to_citation(n, hit, as_of) for n, hit in enumerate(hits, 1)]
 

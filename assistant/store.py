@@ -14,16 +14,28 @@ Layout of ``index/``::
 A build writes a new generation beside the old one and swaps the ``active``
 link only when everything is written, so a failed build leaves the old index
 serving. Chunks whose embedded text is unchanged reuse their vector.
+
+One writer at a time: ``writer_lock`` holds an OS lock on ``index/.writer.lock``
+for the whole read-modify-build-swap, so two ingests cannot lose each other's
+documents or delete each other's folders; the lock dies with its process, so a
+killed build leaves only a ``.building-*`` folder that the next writer removes.
+The generation that was active before a swap is kept until the next one, so a
+reader that has not reloaded yet keeps working. With a Chroma server, collection
+names carry a key of the index folder, so a copy of the folder never deletes the
+original's collections.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -62,6 +74,54 @@ class Manifest:
     fingerprint: str  # pipeline code + sources: equal means the index is fresh
     sources: dict[str, str] = field(default_factory=dict)  # source file → sha256
     known_titles: list[dict] = field(default_factory=list)
+
+
+LOCK_FILE = ".writer.lock"
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path, wait_seconds: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the index's writer lock; wait up to ``wait_seconds`` for another writer, then refuse."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(index_dir / LOCK_FILE, "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            if on_wait:
+                on_wait(f"索引 {index_dir} 正在被另一个进程（pid {holder}）写入，等待其完成…")
+            deadline = time.monotonic() + wait_seconds
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise PolicyError(
+                            f"{index_dir}: 另一个进程（pid {holder}）正在写入索引，等待 {wait_seconds:.0f} 秒后仍未完成，请稍后再试"
+                        ) from None
+                    time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # releases the lock
+
+
+def index_key(index_dir: Path) -> str:
+    """A short key of the index folder's real path: Chroma collection names start with it."""
+    return "i" + hashlib.sha256(str(index_dir.resolve()).encode()).hexdigest()[:10]
+
+
+def active_generation(index_dir: Path) -> str | None:
+    try:
+        return os.readlink(index_dir / ACTIVE)
+    except OSError:
+        return None
 
 
 def _chroma_client(settings: Settings, path: Path | None):
@@ -177,6 +237,7 @@ def build_index(
     """Write a new generation and swap it in; on any failure nothing changes."""
     started = time.perf_counter()
     index_dir.mkdir(parents=True, exist_ok=True)
+    previous_name = active_generation(index_dir)
     name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     building = index_dir / f".building-{name}"
     model_id = getattr(embeddings, "model_id", type(embeddings).__name__)
@@ -219,7 +280,8 @@ def build_index(
         bigram.save(str(building / "bm25-bigram"))
 
         client = _chroma_client(settings, building / "chroma")
-        collection = client.create_collection(name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        collection_name = f"{index_key(index_dir)}-{name}"
+        collection = client.create_collection(collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
         for start in range(0, len(chunks), 500):
             part = chunks[start: start + 500]
             collection.add(
@@ -232,7 +294,7 @@ def build_index(
             generation=name,
             created=time.time(),
             model_id=model_id,
-            collection=name,
+            collection=collection_name,
             chroma=f"http://{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else "embedded",
             fingerprint=fingerprint,
             sources=sources,
@@ -246,11 +308,11 @@ def build_index(
         shutil.rmtree(building, ignore_errors=True)
         if client is not None and settings.chroma_host:
             try:
-                client.delete_collection(name)
+                client.delete_collection(collection_name)
             except Exception:  # noqa: BLE001 - best effort clean-up of a failed build
                 pass
         raise
-    _remove_old_generations(index_dir, keep=name, settings=settings)
+    _remove_old_generations(index_dir, keep={name, previous_name} - {None}, settings=settings)
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -261,15 +323,24 @@ def _swap(index_dir: Path, name: str) -> None:
     os.replace(temp, index_dir / ACTIVE)
 
 
-def _remove_old_generations(index_dir: Path, keep: str, settings: Settings) -> None:
+def _remove_old_generations(index_dir: Path, keep: set[str], settings: Settings) -> None:
+    """Under the writer lock: drop generations other than ``keep``, stale building folders, and
+    (with a Chroma server) this index's collections that no kept generation uses."""
     for path in index_dir.glob("gen-*"):
-        if path.name == keep:
-            continue
-        if settings.chroma_host:
-            try:
-                _chroma_client(settings, None).delete_collection(path.name)
-            except Exception:  # noqa: BLE001 - the collection may already be gone
-                pass
-        shutil.rmtree(path, ignore_errors=True)
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
     for path in index_dir.glob(".building-*"):
         shutil.rmtree(path, ignore_errors=True)
+    for path in index_dir.glob(".active-*"):
+        path.unlink(missing_ok=True)
+    if settings.chroma_host:
+        prefix = index_key(index_dir) + "-"
+        wanted = {f"{prefix}{name}" for name in keep}
+        try:
+            client = _chroma_client(settings, None)
+            for collection in client.list_collections():
+                name = collection if isinstance(collection, str) else collection.name
+                if name.startswith(prefix) and name not in wanted:
+                    client.delete_collection(name)
+        except Exception:  # noqa: BLE001 - best effort: an orphan costs disk, not correctness
+            pass
