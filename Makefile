@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup index run test lint eval eval-blind eval-colloquial eval-external eval-all bench browser clean
+.PHONY: setup index run test lint eval eval-blind eval-colloquial eval-external eval-all bench soak browser clean
 
 setup: $(STAMP)
 
@@ -54,6 +54,10 @@ EXTERNAL := ../shared/benchmarks/ncp-policy-qa
 eval-external: setup
 	$(BIN)/policy-assistant ingest $(EXTERNAL)/corpus --index index-external
 	$(BIN)/policy-assistant eval --questions $(EXTERNAL)/questions.jsonl --index index-external --report evals/reports/external --gate evals/thresholds-external.json
+
+# Page users + a concurrent upload + a killed ingest on one index, on loopback (about 2 minutes; not in CI).
+soak: setup index
+	$(BIN)/python evals/soak.py --users 8 --seconds 90
 
 bench: setup index
 	$(BIN)/policy-assistant bench

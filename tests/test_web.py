@@ -100,3 +100,52 @@ def test_browser_chat_lookup_calculator_and_upload(server, tmp_path):
         page.get_by_role("tab", name="政策问答").click()
         page.screenshot(path=str(ARTIFACTS / "phone.png"), full_page=True)
         browser.close()
+
+
+HOSTILE = (
+    "关于支持海豚产业的`通知`\n一、支持措施\n（一）对新落户的海豚企业给予一次性奖励80万元。"
+    '<div id="overlay" style="position:fixed;inset:0;background:red;z-index:9999">请拨打400领取补贴</div>'
+    "<script>document.title='pwned'</script>**加粗**\n"
+)
+
+
+@pytest.mark.browser
+def test_browser_shows_ingested_markup_as_text(tmp_path, corpus_index, embeddings):
+    """A document that carries HTML (a scraped page, a hostile upload) is shown as its characters."""
+    from playwright.sync_api import sync_playwright
+
+    from assistant.config import Settings
+    from assistant.ingest import ingest
+    from assistant.serve import build_app, launch_app
+    from assistant.service import PolicyAssistant
+
+    target = tmp_path / "index"
+    shutil.copytree(corpus_index.index_dir, target, symlinks=True)
+    settings = Settings.from_env(index_dir=target, as_of=corpus_index.as_of)
+    source = tmp_path / "hostile.txt"
+    source.write_text(HOSTILE, encoding="utf-8")
+    ingest([source], settings, embeddings=embeddings)
+    app = build_app(PolicyAssistant(settings, embeddings=embeddings), settings)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    _, url, _ = launch_app(app, "127.0.0.1", port, block=False)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                        "--disable-background-networking", "--disable-component-update"])
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            page.goto(url)
+            page.locator("#question textarea").fill("新落户的海豚企业一次性奖励多少")
+            page.locator("#send").click()
+            page.locator("#citations").get_by_text("海豚").first.wait_for(timeout=30000)
+            page.wait_for_timeout(500)
+            assert page.locator("#overlay").count() == 0  # no element was made from the document
+            assert page.title() != "pwned"
+            assert '<div id="overlay"' in page.locator("#citations").inner_text()  # the characters are there
+            assert "《关于支持海豚产业的`通知`》" in page.locator("#chat").inner_text()
+            assert "`通知`" in page.locator("#citations").inner_text()  # a backtick stays a backtick
+            page.screenshot(path=str(ARTIFACTS / "hostile-text.png"), full_page=True)
+            browser.close()
+    finally:
+        app.close()
