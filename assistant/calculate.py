@@ -304,6 +304,17 @@ def evaluate_rule(rule: Rule, policy: Policy, file_exclusions: list[Membership],
             trace.append(f"排除：{exclusion.wording}")
             return item
 
+    if rule.applies_when:  # project types exclude each other: a rule pays only for its own
+        stated = facts.get(rule.applies_when.fact)
+        spec = specs[rule.applies_when.fact]
+        if stated is None:
+            missing(rule.applies_when.fact)
+        elif stated not in rule.applies_when.in_:
+            item["status"] = "ineligible"
+            item["reasons"].append(f"本条适用于{'、'.join(rule.applies_when.in_)}项目；{spec.meaning}为「{stated}」")
+            trace.append(f"{spec.meaning}「{stated}」不是本条的项目类型")
+            return item
+
     failed: list[str] = []
     for condition in rule.conditions:
         options = condition.any_of if isinstance(condition, AnyOf) else [condition]
@@ -448,10 +459,35 @@ def _highest_not_repeated(items: list[dict], notes: list[str]) -> None:
         )
 
 
+def leads(result: dict) -> bool:
+    """Whether the calculation has something definite to say first (an amount, a ceiling, a
+    conditional amount, a choice to make, why it does not apply) rather than only asking for facts:
+    then the clause's own words come first."""
+    specs, _ = load_rules()
+    for item in result["items"]:
+        if item["status"] in ("eligible", "expired", "excluded", "ineligible"):
+            return True
+        if item["rule_id"] in result.get("if_confirmed", {}):
+            return True
+        if any(specs[n].type == "enum" and specs[n].options for n in item["missing_facts"]):
+            return True
+    return False
+
+
 def lead_line(result: dict) -> str:
-    """The amount in one sentence, before any working: what an owner asked first."""
+    """The amount in one sentence, before any working: what an owner asked first. When rules
+    for different project types wait on the type, one question with the choices comes first."""
     specs, _ = load_rules()
     parts = []
+    choices = {
+        name for item in result["items"] if item["status"] == "needs_info"
+        for name in item["missing_facts"] if specs[name].type == "enum" and specs[name].options
+    }
+    for name in sorted(choices):
+        options = [o for o in specs[name].options or [] if o != "否"]
+        parts.append(f"您的项目属于哪一类？请选择{specs[name].meaning}：{'、'.join(options)}")
+    if choices:
+        return "；".join(parts) + "。"
     for item in result["items"]:
         status = item["status"]
         if status in ("eligible", "expired") and item["amount_yuan"] is not None:
@@ -465,6 +501,10 @@ def lead_line(result: dict) -> str:
                 part += "（该政策已到期，仅供参考）"
         elif status == "needs_info":
             part = f"{item['benefit']}还需要您确认：" + "、".join(specs[n].meaning for n in item["missing_facts"])
+        elif status == "excluded":
+            part = f"{item['benefit']}不适用：{item['reasons'][0]}"
+        elif status == "ineligible" and item["reasons"]:
+            part = f"{item['benefit']}：不符合条件（要求{item['reasons'][0].removeprefix('不满足条件：')}）"
         else:
             continue
         if status == "expired":

@@ -15,55 +15,39 @@ from typing import Any
 
 from .calculate import Rule, RuleFile, calculate, fact_names, load_rules, render_summary, validate_facts
 from .models import PolicyError
+from .numbers import exchange_rate, money_mentions
 
-_CN_DIGIT = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
-_MONEY = re.compile(
-    r"(?P<num>\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)\s*(?P<mult>亿|千万|百万|万)?\s*(?P<cur>美元|美金|元|块)?"
-)
 _AMOUNT_QUESTION = re.compile(r"多少|能拿|能领|补多少|奖多少|金额|测算|算一下|算算|可以拿|能得|给多少|补贴|补助|奖励|奖补")
+# Asked about something other than the amount ("申请补助需要哪些材料"): no calculation.
+_OTHER_QUESTION = re.compile(r"材料|流程|手续|怎么申请|如何申请|去哪|哪里申请|什么时候|何时|哪个部门|找谁|有效期|截止|条件是什么")
+_HOW_MUCH = re.compile(r"多少|金额|测算|算一下|算算|能拿|能补|能领|能得|给多少")
 
 
-def _cn_number(text: str) -> Decimal:
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return Decimal(text)
-    total, current = 0, 0
-    for ch in text:
-        if ch in _CN_DIGIT:
-            current = _CN_DIGIT[ch]
-        elif ch in _CN_UNIT:
-            total += (current or 1) * _CN_UNIT[ch]
-            current = 0
-    return Decimal(total + current)
+_NEGATORS = r"(未|没有|没|尚未|还没有|还没|还未|不是|非|并未)"
 
 
-def _money_mentions(question: str) -> list[tuple[int, Decimal, str]]:
-    """(position, amount, currency) for every sum of money in the question."""
-    found = []
-    multipliers = {"亿": 100000000, "千万": 10000000, "百万": 1000000, "万": 10000, None: 1}
-    for m in _MONEY.finditer(question):
-        if not (m.group("mult") or m.group("cur")):
-            continue
-        if re.search(r"(负|-|−|－)\s*$", question[max(0, m.start() - 2): m.start()]):
-            raise PolicyError(f"金额不能为负数：“{question[max(0, m.start() - 1): m.end()]}”，请核对后再问")
-        if m.group("cur") is None and question[m.end(): m.end() + 1] in "吨人家个项%":
-            continue
-        if question[m.end(): m.end() + 1] == "吨" or question[m.end(): m.end() + 2] in ("万吨",):
-            continue
-        amount = _cn_number(m.group("num")) * multipliers[m.group("mult")]
-        currency = "usd" if m.group("cur") in ("美元", "美金") else "yuan"
-        if currency == "yuan" and m.group("cur") is None:
-            tail = question[m.end(): m.end() + 3]
-            if tail.startswith(("美元", "美金")):
-                currency = "usd"
-        found.append((m.start(), amount, currency))
-    return found
+def _yes_or_no(question: str, keywords: list[str]) -> bool | None:
+    """Whether the question states a yes/no fact, and which way: "已验收合格" → True,
+    "验收不合格" / "还没验收" / "未通过验收" → False, not mentioned → None."""
+    for word in sorted(keywords, key=len, reverse=True):
+        core = word[1:] if word.startswith("已") else word
+        if len(core) >= 3 and re.search(re.escape(core[:-2]) + r".{0,2}不" + re.escape(core[-2:]), question):
+            return False  # 验收不合格
+        for match in re.finditer(re.escape(core), question):
+            before = question[max(0, match.start() - 6): match.start()]
+            if re.search(_NEGATORS + r"[^，。,]{0,3}$", before):
+                return False
+            if word == core or question[max(0, match.start() - 1): match.start()] == "已":
+                return True
+    return None
 
 
-def facts_from_question(question: str, rules: list[Rule]) -> dict[str, Any]:
-    """Facts stated in the question, for the rules it is about. Nothing is assumed."""
+def facts_from_question(question: str, rules: list[Rule], also: set[str] | None = None) -> dict[str, Any]:
+    """Facts stated in the question, for the rules it is about (and ``also`` these facts).
+    Nothing is assumed."""
     specs, _ = load_rules()
     wanted = set().union(*(fact_names(r) for r in rules)) if rules else set(specs)
+    wanted |= also or set()
     facts: dict[str, Any] = {}
     for name in wanted:
         spec = specs[name]
@@ -72,17 +56,19 @@ def facts_from_question(question: str, rules: list[Rule]) -> dict[str, Any]:
                 if word.lower() in question.lower():
                     facts[name] = option
                     break
-        elif spec.type == "bool":
-            for word in spec.keywords:
-                at = question.find(word)
-                if at != -1:
-                    negated = re.search(r"(未|没有|没|不是|非|尚未)[^，。,]{0,4}$", question[max(0, at - 6): at])
-                    facts[name] = not negated
-                    break
+        elif spec.type == "bool" and isinstance(spec.keywords, list):
+            stated = _yes_or_no(question, spec.keywords)
+            if stated is not None:
+                facts[name] = stated
     # Sums of money: each goes to the money fact whose keyword stands closest before it.
     money_facts = [n for n in wanted if specs[n].type in ("money_yuan", "money_usd")]
-    for position, amount, currency in _money_mentions(question):
-        kind = "money_usd" if currency == "usd" else "money_yuan"
+    for mention in money_mentions(question):
+        if re.search(r"(负|-|−|－)\s*$", question[max(0, mention.start - 2): mention.start]):
+            raise PolicyError(f"金额不能为负数：“{question[max(0, mention.start - 1): mention.end]}”，请核对后再问")
+        if mention.bound:  # "达不到100万": a limit, not the sum; the engine asks for the sum
+            continue
+        position, amount = mention.start, mention.amount
+        kind = "money_usd" if mention.currency == "usd" else "money_yuan"
         candidates = [n for n in money_facts if specs[n].type == kind and n not in facts]
         best, best_distance = None, 999
         for name in candidates:
@@ -106,9 +92,9 @@ def facts_from_question(question: str, rules: list[Rule]) -> dict[str, Any]:
         around = question[max(0, m.start() - 10): m.start()]
         if "green_reuse_rate" in wanted and any(w in around for w in specs["green_reuse_rate"].keywords):
             facts["green_reuse_rate"] = Decimal(m.group(1))
-    rate = re.search(r"汇率\D{0,6}(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*的汇率|1\s*美元\s*[=＝兑换]*\s*(\d+(?:\.\d+)?)\s*元", question)
+    rate = exchange_rate(question)
     if rate and "usd_cny_rate" in wanted:
-        facts["usd_cny_rate"] = Decimal(next(g for g in rate.groups() if g))
+        facts["usd_cny_rate"] = rate.value
     return facts
 
 
@@ -130,11 +116,14 @@ def answer_amount_question(question: str, as_of: date, extra_facts: dict | None 
     """When a question asks for an amount: read its facts, run the rules it is about, explain."""
     if not _AMOUNT_QUESTION.search(question):
         return None
+    if _OTHER_QUESTION.search(question) and not _HOW_MUCH.search(question):
+        return None
     chosen = rules_for_question(question)
     if not chosen:
         return None
     rules = [r for r, _ in chosen]
-    facts = facts_from_question(question, rules)
+    file_exclusions = {e.fact for _, f in chosen for e in f.exclusions}
+    facts = facts_from_question(question, rules, also=file_exclusions)
     facts.update(validate_facts(extra_facts or {}))
     # A rule whose project type is stated otherwise does not apply.
     rules = [r for r in rules if not (r.applies_when and r.applies_when.fact in facts and facts[r.applies_when.fact] not in r.applies_when.in_)]

@@ -24,7 +24,7 @@ from .store import BuildStats, Index, build_index, writer_lock
 from .structure import build_document, extract_meta
 
 # Changing any of these changes what an index holds: a new fingerprint rebuilds.
-PIPELINE_MODULES = ("load.py", "split.py", "clean.py", "structure.py", "chunk.py", "tokens.py", "config.py", "store.py")
+PIPELINE_MODULES = ("load.py", "split.py", "clean.py", "structure.py", "numbers.py", "chunk.py", "tokens.py", "config.py", "store.py")
 
 
 @dataclass

@@ -20,11 +20,12 @@ import numpy as np
 
 from .config import RetrievalConfig
 from .models import Chunk, DocumentMeta
+from .numbers import CN_NUMERALS, cn_to_int
 from .store import Index, VectorStoreUnavailable
-from .structure import cn_to_int, label_kind, normalise_doc_number, strip_doc_number
+from .structure import label_kind, normalise_doc_number, strip_doc_number
 from .tokens import normalise, parts, tokenize, words
 
-_CN = "一二三四五六七八九十百零两"
+_CN = CN_NUMERALS
 
 
 @dataclass

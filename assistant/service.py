@@ -178,15 +178,8 @@ def _supported(calculation: dict | None, citations: list[Citation]) -> dict | No
     return calculation
 
 
-def _only_asks(calculation: dict) -> bool:
-    """No amount, ceiling or conditional amount yet: every item waits for facts or does not apply."""
-    return not calculation.get("if_confirmed") and all(
-        i["status"] not in ("eligible", "expired") for i in calculation["items"]
-    )
-
-
 def _with_calculation(answer: Answer, calculation: dict) -> Answer:
-    from .calculate import lead_line
+    from .calculate import lead_line, leads
 
     summary = calculation.get("summary")
     if summary:
@@ -194,7 +187,7 @@ def _with_calculation(answer: Answer, calculation: dict) -> Answer:
         summary = f"{lead}\n{summary}" if lead else summary
         if answer.abstained:
             answer.answer = summary
-        elif lead and not _only_asks(calculation):
+        elif lead and leads(calculation):
             answer.answer = summary + "\n\n" + answer.answer
         else:  # the calculator only asks for facts: the clause's own words answer first
             body, _, basis = answer.answer.partition("\n\n依据：")

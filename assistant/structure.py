@@ -20,26 +20,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .models import Clause, DocumentMeta, PolicyDocument
-
-CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-CN_NUM = "一二三四五六七八九十百零两"
-
-
-def cn_to_int(text: str) -> int:
-    """'十二' → 12, '二十' → 20, '一百零五' → 105; Arabic digits pass through."""
-    if text.isdigit():
-        return int(text)
-    total, current = 0, 0
-    for ch in text:
-        if ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        else:
-            current = CN_DIGITS.get(ch, 0)
-    return total + current
+from .numbers import CN_NUMERALS as CN_NUM
+from .numbers import cn_to_int
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def test_answers_from_keywords_with_a_notice_when_the_chroma_server_dies(chroma_
     ingest([source], settings, embeddings=embeddings)
     assistant = PolicyAssistant(settings, embeddings=embeddings)
     assert "80万元" in assistant.ask("海豚企业落户奖励多少").answer
-    subprocess.run(["pkill", "-9", "-f", f"--port {chroma_server}"], check=False)
+    subprocess.run(["pkill", "-9", "-f", "--", f"--port {chroma_server}"], check=True)
     time.sleep(1)
     answer = assistant.ask("海豚企业落户奖励多少")
     assert answer.answer.startswith("（语义检索暂不可用") and "80万元" in answer.answer
