@@ -283,7 +283,7 @@ def evaluate_rule(rule: Rule, policy: Policy, file_exclusions: list[Membership],
         "section": rule.section,
         "status": "eligible",
         "amount_yuan": None,
-        "cap_yuan": rule.formula.cap,
+        "cap_yuan": rule.formula.cap or (max(rule.formula.amounts.values()) if rule.formula.amounts else None),
         "reasons": [],
         "missing_facts": [],
         "trace": trace,
@@ -479,10 +479,13 @@ def lead_line(result: dict) -> str:
     for different project types wait on the type, one question with the choices comes first."""
     specs, _ = load_rules()
     parts = []
-    choices = {
-        name for item in result["items"] if item["status"] == "needs_info"
-        for name in item["missing_facts"] if specs[name].type == "enum" and specs[name].options
-    }
+    waiting: dict[str, int] = {}
+    for item in result["items"]:
+        if item["status"] == "needs_info":
+            for name in item["missing_facts"]:
+                if specs[name].type == "enum" and specs[name].options:
+                    waiting[name] = waiting.get(name, 0) + 1
+    choices = {name for name, count in waiting.items() if count > 1}  # rules that exclude each other
     for name in sorted(choices):
         options = [o for o in specs[name].options or [] if o != "否"]
         parts.append(f"您的项目属于哪一类？请选择{specs[name].meaning}：{'、'.join(options)}")
@@ -500,7 +503,8 @@ def lead_line(result: dict) -> str:
             if known["expired"]:
                 part += "（该政策已到期，仅供参考）"
         elif status == "needs_info":
-            part = f"{item['benefit']}还需要您确认：" + "、".join(specs[n].meaning for n in item["missing_facts"])
+            most = f"最高{wan(item['cap_yuan'])}，" if item["cap_yuan"] else ""
+            part = f"{item['benefit']}{most}还需要您确认：" + "、".join(specs[n].meaning for n in item["missing_facts"])
         elif status == "excluded":
             part = f"{item['benefit']}不适用：{item['reasons'][0]}"
         elif status == "ineligible" and item["reasons"]:
