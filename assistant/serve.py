@@ -136,7 +136,10 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
 
     def api_lookup(query: str) -> list[dict]:
         """query → clauses"""
-        return [c.to_json() for c in assistant.lookup(query)]
+        try:
+            return [c.to_json() for c in assistant.lookup(query)]
+        except PolicyError as exc:  # the caller sees the reason (e.g. the length limit), not "error"
+            raise gr.Error(str(exc)) from None
 
     def api_calculate(facts_json: str) -> dict:
         """facts (JSON string) → calculation"""
@@ -226,7 +229,7 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
             writer.writerow(["补贴项目", "状态", "金额（万元）", "说明", "依据"])
             writer.writerows(table)
         trace = "\n".join(line for i in result["items"] for line in i["trace"] + [""])
-        return render_summary(result).replace("\n", "  \n"), table, trace, str(path)
+        return as_text(render_summary(result)).replace("\n", "  \n"), table, trace, str(path)
 
     def docs_table():
         rows = []
