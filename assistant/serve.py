@@ -147,7 +147,7 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
 
         try:
             facts = json.loads(facts_json) if isinstance(facts_json, str) else facts_json
-            return calculate(facts, settings.as_of)
+            return calculate(facts, settings.today())
         except json.JSONDecodeError:
             return {"error": "企业情况应是合法的 JSON"}
         except PolicyError as exc:
@@ -195,7 +195,7 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
         return _citation_markdown(data, list(words(query)) + [query], context=neighbours), data
 
     def calc_form(*values):
-        from .calculate import calculate, render_summary
+        from .calculate import calculate, render_summary, wan
 
         raw = {}
         for value, spec in zip(values[:-1], fact_fields, strict=True):
@@ -213,13 +213,13 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
                 # money is typed in 万元 / 万美元 on the page
                 raw[spec["name"]] = str(number * 10000 if spec["type"].startswith("money") else number)
         try:
-            result = calculate(raw, _parse_date(values[-1]) or settings.as_of)
+            result = calculate(raw, _parse_date(values[-1]) or settings.today())
         except PolicyError as exc:
             return f"⚠️ {exc}", [], "", None
         table = [
             [i["benefit"], {"eligible": "符合", "ineligible": "不符合", "needs_info": "需补充信息", "expired": "已到期",
                             "excluded": "不享受"}[i["status"]],
-             "" if i["amount_yuan"] is None else f"{i['amount_yuan'] / 10000:g}", "；".join(i["reasons"]),
+             "" if i["amount_yuan"] is None else wan(i["amount_yuan"]).removesuffix("万元"), "；".join(i["reasons"]),
              f"{i['doc_number']} {i['section']}"]
             for i in result["items"]
         ]
@@ -236,7 +236,7 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
         for doc_id, doc in sorted(assistant.index.documents.items()):
             m = doc.meta
             rows.append([doc_id, m.title, m.doc_number or "", m.issuer or "", str(m.issued or ""),
-                         f"{m.valid_from or ''} 至 {m.valid_to or ''}", STATUS_LABELS[m.status(settings.as_of)]])
+                         f"{m.valid_from or ''} 至 {m.valid_to or ''}", STATUS_LABELS[m.status(settings.today())]])
         return rows
 
     guard = LoginGuard(settings.admin_password, settings.limits)
@@ -267,7 +267,7 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
         lines = []
         for doc in documents:
             m = doc.meta
-            lines.append(f"### 《{as_text(m.title)}》 {as_text(m.doc_number or '（无文号）')} · {STATUS_LABELS[m.status(settings.as_of)]}")
+            lines.append(f"### 《{as_text(m.title)}》 {as_text(m.doc_number or '（无文号）')} · {STATUS_LABELS[m.status(settings.today())]}")
             lines += [f"- {as_text(c.section)}" for c in doc.clauses[:40]]
         if known:
             lines.append(f"目录中另有 {len(known)} 篇无正文的文件。")

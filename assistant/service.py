@@ -74,7 +74,7 @@ class PolicyAssistant:
     ) -> Answer:
         started = time.perf_counter()
         question = (question or "").strip()
-        as_of = as_of or self.settings.as_of
+        as_of = as_of or self.settings.today()
         if not question:
             raise PolicyError("问题为空：请输入要咨询的政策问题")
         limit = self.settings.limits.question_chars
@@ -129,7 +129,7 @@ class PolicyAssistant:
         return answer_amount_question(question, as_of, extra_facts=facts)
 
     def lookup(self, query: str, as_of: date | None = None, filters: Filters | None = None, k: int = 10) -> list[Citation]:
-        as_of = as_of or self.settings.as_of
+        as_of = as_of or self.settings.today()
         if not (query or "").strip():
             return []
         limit = self.settings.limits.lookup_chars

@@ -51,7 +51,7 @@ def collect(name: str) -> list[dict]:
     for row in load_questions(questions):
         previous = history.get(row.get("follow_up_of", ""))
         history[row["id"]] = row["question"]
-        as_of = date.fromisoformat(row["as_of"]) if row.get("as_of") else assistant.settings.as_of
+        as_of = date.fromisoformat(row["as_of"]) if row.get("as_of") else assistant.settings.today()
         query, retrieval = assistant.retrieve(row["question"], as_of, [previous] if previous else None)
         if not retrieval.hits or retrieval.hits[0].direct:
             continue

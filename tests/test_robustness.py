@@ -309,3 +309,24 @@ def test_document_text_is_shown_as_text_never_markup():
 def test_an_index_built_before_character_bigrams_still_answers(index_copy):
     shutil.rmtree(index_copy.index_dir / active_generation(index_copy.index_dir) / "bm25-bigram")
     Index.open(index_copy.index_dir, index_copy).bigram_scores("海豚")  # an older index still answers
+
+
+def test_validity_is_judged_on_the_day_of_each_request(monkeypatch):
+    import assistant.config as config
+
+    class Tomorrow(date):
+        @classmethod
+        def today(cls):
+            return date(2030, 1, 2)
+
+    settings = Settings.from_env()
+    assert settings.as_of is None
+    monkeypatch.setattr(config, "date", Tomorrow)
+    assert settings.today() == date(2030, 1, 2)  # read when asked, not when the process started
+    assert Settings.from_env(as_of=date(2024, 5, 1)).today() == date(2024, 5, 1)
+
+
+def test_the_page_shows_money_without_floats():
+    from assistant.calculate import wan
+
+    assert wan(2999999) == "299.9999万元" and wan(1500000) == "150万元"
