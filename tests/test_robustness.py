@@ -118,20 +118,25 @@ def test_a_file_named_like_an_existing_document_replaces_it_only_when_asked(inde
 
 
 # -- bad files ---------------------------------------------------------------------------
-def _fuzzed_files(folder: Path, seed: int = 7, count: int = 220) -> list[Path]:
-    """Broken PDFs and DOCX files of many kinds, random bytes, empty and binary text files."""
+def _chinese_pdf(line: str = "关于支持海豚产业的通知 一、对新落户的海豚企业给予奖励80万元。") -> bytes:
+    """A one-page PDF with a Chinese text layer (reportlab's STSong-Light)."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
-    rng = random.Random(seed)
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     buffer = BytesIO()
     pdf = canvas.Canvas(buffer)
     pdf.setFont("STSong-Light", 12)
-    pdf.drawString(72, 700, "关于支持海豚产业的通知 一、对新落户的海豚企业给予奖励80万元。")
+    pdf.drawString(72, 700, line)
     pdf.save()
-    good_pdf = buffer.getvalue()
+    return buffer.getvalue()
+
+
+def _fuzzed_files(folder: Path, seed: int = 7, count: int = 220) -> list[Path]:
+    """Broken PDFs and DOCX files of many kinds, random bytes, empty and binary text files."""
+    rng = random.Random(seed)
+    good_pdf = _chinese_pdf()
     buffer = BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
@@ -186,23 +191,15 @@ def test_text_in_utf16_and_big5_is_read_right(tmp_path):
 
 def test_pdf_with_only_an_owner_password_is_read(tmp_path):
     from pypdf import PdfReader, PdfWriter
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
 
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    buffer = BytesIO()
-    pdf = canvas.Canvas(buffer)
-    pdf.setFont("STSong-Light", 12)
-    pdf.drawString(72, 700, "关于支持海豚产业的通知 一、对新落户的海豚企业给予奖励80万元。")
-    pdf.save()
-    writer = PdfWriter(clone_from=PdfReader(BytesIO(buffer.getvalue())))
+    original = _chinese_pdf()
+    writer = PdfWriter(clone_from=PdfReader(BytesIO(original)))
     writer.encrypt(user_password="", owner_password="only-the-owner-knows", algorithm="AES-128")
     path = tmp_path / "owner.pdf"
     with open(path, "wb") as handle:
         writer.write(handle)
     assert "海豚企业给予奖励80万元" in load_file(path).text.replace(" ", "")
-    locked = PdfWriter(clone_from=PdfReader(BytesIO(buffer.getvalue())))
+    locked = PdfWriter(clone_from=PdfReader(BytesIO(original)))
     locked.encrypt(user_password="secret", owner_password="secret", algorithm="AES-128")
     with open(tmp_path / "locked.pdf", "wb") as handle:
         locked.write(handle)
