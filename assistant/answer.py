@@ -206,11 +206,13 @@ def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) ->
                   confidence=evidence.confidence, outcome="answer")
 
 
-def _opening(evidence: Evidence, best: Hit, n: int) -> str:
-    """A first sentence that answers a "找谁" or "还有效吗" question outright."""
+def _opening(evidence: Evidence, best: Hit, n: int, hedged: bool = False) -> str:
+    """A first sentence that answers a "找谁" or "还有效吗" question outright (in a hedge, says
+    whose department it is: the nearest clause's)."""
     kind = question_kind(evidence.question)
     if kind == "who" and best.chunk.responsible:
-        return f"负责部门：{'、'.join(best.chunk.responsible)}[{n}]。"
+        whose = "最接近条款的负责部门" if hedged else "负责部门"
+        return f"{whose}：{'、'.join(best.chunk.responsible)}[{n}]。"
     if kind == "validity":
         return f"《{best.meta.title}》：{best.meta.validity_sentence(evidence.as_of)}[{n}]"
     return ""
@@ -224,7 +226,7 @@ def _hedge(evidence: Evidence, citations: list[Citation], qid: str | None) -> An
         excerpts.append(ranked[0] if ranked else hit.chunk.text[:120])
     # The nearest sentence stands in the first line, so the reader sees it before the list.
     lines = [f"没有找到明确规定，以下条款最接近，请核对：{excerpts[0]}[1]"]
-    opening = _opening(evidence, evidence.hits[0], 1) if question_kind(evidence.question) == "validity" else ""
+    opening = _opening(evidence, evidence.hits[0], 1, hedged=True)
     if opening:
         lines.insert(0, opening)
     for n, (hit, excerpt) in enumerate(zip(evidence.hits[:2], excerpts, strict=True), 1):
