@@ -327,3 +327,27 @@ def test_the_page_shows_money_without_floats():
     from assistant.calculate import wan
 
     assert wan(2999999) == "299.9999万元" and wan(1500000) == "150万元"
+
+
+def test_two_uploads_in_one_server_process_at_once_both_land(index_copy, tmp_path, embeddings):
+    """The page runs uploads in threads of one process: the writer lock serialises them too."""
+    import threading
+
+    before = set(documents(index_copy))
+    paths = [notice(tmp_path / "a", "海豚.txt", "海豚", 80, clauses=20), notice(tmp_path / "b", "白鹭.txt", "白鹭", 60)]
+    outcomes: dict[str, object] = {}
+
+    def upload(path: Path) -> None:
+        try:
+            outcomes[path.stem] = ingest([path], index_copy, embeddings=embeddings).added
+        except Exception as exc:  # noqa: BLE001 - recorded and asserted below
+            outcomes[path.stem] = exc
+
+    threads = [threading.Thread(target=upload, args=(p,)) for p in paths]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.1)
+    for thread in threads:
+        thread.join(timeout=600)
+    assert outcomes == {"海豚": ["海豚"], "白鹭": ["白鹭"]}
+    assert set(documents(index_copy)) == before | {"海豚", "白鹭"}
