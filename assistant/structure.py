@@ -241,7 +241,7 @@ def extract_issuer_and_date(text: str, title: str) -> tuple[str | None, date | N
 def extract_validity(text: str, title: str, issued: date | None) -> tuple[date | None, date | None, str | None]:
     """Read the validity window from 有效期/执行期/自…起施行 sentences, then from the title."""
     sentence_of = lambda m: _sentence_around(text, m.start())  # noqa: E731
-    m = re.search(r"(?:执行期|有效期|实施期|试行期|施行期)限?(?:为|是|自)?" + _DATE + r"(?:起)?(?:至|到|—|－|-|~|～)" + _DATE, text)
+    m = re.search(r"(?:执行期|有效期|实施期|试行期|施行期)限?[:：]?\s*(?:为|是|自|从)?" + _DATE + r"\s*(?:起)?\s*(?:至|到|—|－|-|~|～)\s*" + _DATE, text)
     if m:
         return _to_date(*m.group(1, 2, 3)), _to_date(*m.group(4, 5, 6)), sentence_of(m)
     m = re.search(r"自(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日起(?:施行|执行|实施|生效)", text)
@@ -255,6 +255,9 @@ def extract_validity(text: str, title: str, issued: date | None) -> tuple[date |
             start = issued
     if m and start:
         tail = text[m.end(): m.end() + 40]
+        until = re.search(r"(?:有效期|执行期|试行期|实施期)?(?:限)?(?:至|到)" + _DATE, tail)
+        if until:  # "自2024年3月1日起施行，有效期至2027年12月31日"
+            return start, _to_date(*until.group(1, 2, 3)), sentence_of(m)
         span = re.search(r"[（(](\d{4})\s*[—－\-~～至到]\s*(\d{4})年?[）)]", tail)
         years = re.search(r"有效期(?:为|是)?([一二两三四五六七八九十\d]+)年", tail)
         if span:
@@ -262,7 +265,10 @@ def extract_validity(text: str, title: str, issued: date | None) -> tuple[date |
         if years:
             return start, _add_years(start, cn_to_int(years.group(1))), sentence_of(m)
         return start, None, sentence_of(m)
-    m = re.search(r"(?:规划期限?|执行期|实施期|有效期)(?:为|是)?(\d{4})\s*[—─－\-~～至到]\s*(\d{4})年", text)
+    m = re.search(r"(?:有效期|执行期|试行期|实施期)限?(?:为|是)?(?:至|到)" + _DATE, text)
+    if m:  # "有效期至2027年12月31日" with no start: from the day it was issued
+        return issued, _to_date(*m.group(1, 2, 3)), sentence_of(m)
+    m = re.search(r"(?:规划期限?|执行期|实施期|有效期)[:：]?(?:为|是)?(\d{4})\s*[—─－\-~～至到]\s*(\d{4})年", text)
     if m:
         return date(int(m.group(1)), 1, 1), date(int(m.group(2)), 12, 31), sentence_of(m)
     m = re.search(r"[（(](\d{4})\s*[—─－\-~～]\s*(\d{4})年?[）)]", title)
