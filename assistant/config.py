@@ -53,6 +53,9 @@ class RetrievalConfig:
 
     candidates: int = 40  # taken from each retriever before fusion
     dense_candidates: int = 80  # the dense scale runs from the best to the 80th similarity
+    # HNSW breadth when building and searching: wide enough that Chroma's approximate top 80 is
+    # the exact one, so two builds of one corpus rank alike (at Chroma's default ~1 in 80 differed).
+    hnsw_ef: int = 200
     lexical_weight_min: float = 0.2
     lexical_weight_max: float = 0.8
     lexical_probe: int = 5  # how many top BM25 hits measure lexical strength

@@ -281,7 +281,12 @@ def build_index(
 
         client = _chroma_client(settings, building / "chroma")
         collection_name = f"{index_key(index_dir)}-{name}"
-        collection = client.create_collection(collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        ef = settings.retrieval.hnsw_ef
+        collection = client.create_collection(
+            collection_name,
+            metadata={"hnsw:space": "cosine", "hnsw:construction_ef": ef, "hnsw:search_ef": ef},
+            embedding_function=None,
+        )
         for start in range(0, len(chunks), 500):
             part = chunks[start: start + 500]
             collection.add(
