@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from . import intent
 from .config import AnswerConfig
 from .models import Answer, Citation, KnownTitle, PolicyDocument
 from .retrieve import Hit
@@ -132,8 +133,6 @@ _CHATTER = re.compile(
     r"[啊呀呢吗！!。？?~～\s]*$|天气|几点了|讲个笑话",
     re.IGNORECASE,
 )
-_WHO_QUESTION = re.compile(r"找谁|找哪个|哪个部门|哪个单位|哪些部门|谁负责|谁来|谁管|归谁|向谁")
-_VALIDITY_QUESTION = re.compile(r"有效|到期|过期|管到|执行到|还算数|截止|期限|到哪一?年|哪年为止|正式(发|出|印发)|发了没|出台了没|废止")
 _FIRST_SENTENCE = re.compile(r"[^。！？\n]*[。！？\n]?")
 
 CHATTER_REPLY = (
@@ -144,9 +143,9 @@ CHATTER_REPLY = (
 
 def question_kind(question: str) -> str:
     """What the first sentence must answer: an amount, a department, a validity, or anything else."""
-    if _WHO_QUESTION.search(question):
+    if intent.WHO.search(question):
         return "who"
-    if _VALIDITY_QUESTION.search(question):
+    if intent.VALIDITY.search(question):
         return "validity"
     if _AMOUNT_QUESTION.search(question):
         return "amount"

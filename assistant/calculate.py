@@ -283,6 +283,7 @@ def evaluate_rule(rule: Rule, policy: Policy, file_exclusions: list[Membership],
         "section": rule.section,
         "status": "eligible",
         "amount_yuan": None,
+        # the most this rule can pay: the clause's ceiling, or its largest category amount
         "cap_yuan": rule.formula.cap or (max(rule.formula.amounts.values()) if rule.formula.amounts else None),
         "reasons": [],
         "missing_facts": [],

@@ -14,13 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from .calculate import Rule, RuleFile, calculate, fact_names, load_rules, render_summary, validate_facts
+from .intent import asks_something_else
 from .models import PolicyError
 from .numbers import exchange_rate, money_mentions
 
 _AMOUNT_QUESTION = re.compile(r"多少|能拿|能领|补多少|奖多少|金额|测算|算一下|算算|可以拿|能得|给多少|补贴|补助|奖励|奖补")
-# Asked about something other than the amount ("申请补助需要哪些材料"): no calculation.
-_OTHER_QUESTION = re.compile(r"材料|流程|手续|怎么申请|如何申请|去哪|哪里申请|什么时候|何时|哪个部门|找谁|有效期|截止|条件是什么")
-_HOW_MUCH = re.compile(r"多少|金额|测算|算一下|算算|能拿|能补|能领|能得|给多少")
+
 
 
 _NEGATORS = r"(未|没有|没|尚未|还没有|还没|还未|不是|非|并未)"
@@ -116,7 +115,7 @@ def answer_amount_question(question: str, as_of: date, extra_facts: dict | None 
     """When a question asks for an amount: read its facts, run the rules it is about, explain."""
     if not _AMOUNT_QUESTION.search(question):
         return None
-    if _OTHER_QUESTION.search(question) and not _HOW_MUCH.search(question):
+    if asks_something_else(question):  # "申请补助需要哪些材料": no calculation
         return None
     chosen = rules_for_question(question)
     if not chosen:

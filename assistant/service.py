@@ -179,19 +179,17 @@ def _supported(calculation: dict | None, citations: list[Citation]) -> dict | No
 
 
 def _with_calculation(answer: Answer, calculation: dict) -> Answer:
+    """Only answers with citations get here (``_supported``): never an abstention."""
     from .calculate import lead_line, leads
 
     summary = calculation.get("summary")
     if summary:
         lead = lead_line(calculation)
         summary = f"{lead}\n{summary}" if lead else summary
-        if answer.abstained:
-            answer.answer = summary
-        elif lead and leads(calculation):
+        if lead and leads(calculation):
             answer.answer = summary + "\n\n" + answer.answer
         else:  # the calculator only asks for facts: the clause's own words answer first
             body, _, basis = answer.answer.partition("\n\n依据：")
             answer.answer = f"{body}\n\n{summary}\n\n依据：{basis}" if basis else f"{body}\n\n{summary}"
-        answer.abstained = False if calculation.get("items") else answer.abstained
     answer.calculation = calculation
     return answer
