@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup index run test lint eval eval-blind eval-colloquial eval-external eval-all bench soak browser clean
+.PHONY: setup index run test lint eval eval-blind eval-colloquial eval-external eval-all bench bench-ocr soak browser clean
 
 setup: $(STAMP)
 
@@ -61,6 +61,10 @@ soak: setup index
 
 bench: setup index
 	$(BIN)/policy-assistant bench
+
+# OCR character accuracy and seconds per page on pages of the bundled corpus printed as scans.
+bench-ocr: setup browser
+	$(BIN)/python evals/ocr_bench.py --pages 10
 
 clean:
 	rm -rf index/gen-* index/active index/.building-* index-external index-stard .pytest_cache

@@ -103,8 +103,13 @@ def cmd_ingest(args) -> int:
     def waiting(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    def recognising(name: str, done: int, total: int) -> None:
+        if not args.json:
+            end = "\n" if done == total else ""
+            print(f"\r文字识别（OCR）{name}：第 {done}/{total} 页", end=end, file=sys.stderr, flush=True)
+
     report = ingest(args.paths or None, settings, progress=progress, remove=args.remove, replace=args.replace,
-                    on_wait=waiting)
+                    on_wait=waiting, on_ocr=recognising)
     if report.replaced:
         print(f"注意：已用新文件替换 {len(report.replaced)} 个已有文档：{'、'.join(report.replaced)}", file=sys.stderr)
     if args.json:

@@ -28,7 +28,7 @@ DEFAULT_INDEX_DIR = PROJECT_ROOT / "index"
 # The fitted confidence model (evals/fit_confidence.py writes it; evals/README.md says on what).
 CONFIDENCE_MODEL = Path(__file__).resolve().parent / "confidence.json"
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm", ".ofd")
 CORPUS_DATA_DIRS = ("meta", "rules")  # folders of a corpus that hold data about documents, not documents
 
 

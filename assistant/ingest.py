@@ -8,7 +8,9 @@ usable, so one bad file leaves the index exactly as it was.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -24,7 +26,7 @@ from .store import BuildStats, Index, build_index, writer_lock
 from .structure import build_document, extract_meta
 
 # Changing any of these changes what an index holds: a new fingerprint rebuilds.
-PIPELINE_MODULES = ("load.py", "split.py", "clean.py", "structure.py", "numbers.py", "chunk.py", "tokens.py", "config.py", "store.py")
+PIPELINE_MODULES = ("load.py", "ocr.py", "split.py", "clean.py", "structure.py", "numbers.py", "chunk.py", "tokens.py", "config.py", "store.py")
 
 
 @dataclass
@@ -75,9 +77,15 @@ def load_meta_override(path: Path, doc_id: str) -> dict:
     return data
 
 
-def parse_file(path: Path, limits: Limits = Limits(), stem: str | None = None) -> tuple[list[PolicyDocument], list[KnownTitle]]:
+# Told (file name, pages done, pages to do) while a file's scanned pages are recognised.
+OcrReport = Callable[[str, int, int], None]
+
+
+def parse_file(
+    path: Path, limits: Limits = Limits(), stem: str | None = None, on_ocr: OcrReport | None = None
+) -> tuple[list[PolicyDocument], list[KnownTitle]]:
     """One file → its documents. ``stem`` names them (default: the file's stem)."""
-    source = load_file(path, max_bytes=limits.file_bytes)
+    source = load_file(path, max_bytes=limits.file_bytes, on_ocr=partial(on_ocr, path.name) if on_ocr else None)
     shown = display_path(path)
     stem = stem or path.stem
     split = split_compilation(source.text, shown)
@@ -88,6 +96,7 @@ def parse_file(path: Path, limits: Limits = Limits(), stem: str | None = None) -
         if len(text) > limits.document_chars:
             raise PolicyError(f"{path.name}: 文档过长（{len(text)} 字，上限 {limits.document_chars} 字）")
         meta = extract_meta(text, doc_id=doc_id, source_file=shown, title=title)
+        meta.ocr_pages = list(source.ocr_pages)
         override = load_meta_override(path, doc_id)
         if override:
             try:
@@ -149,7 +158,7 @@ def _stems(files: list[Path]) -> dict[Path, str]:
 
 
 def parse_files(
-    files: list[Path], limits: Limits, chunking: ChunkingConfig = ChunkingConfig()
+    files: list[Path], limits: Limits, chunking: ChunkingConfig = ChunkingConfig(), on_ocr: OcrReport | None = None
 ) -> tuple[dict[str, PolicyDocument], list[KnownTitle]]:
     """Parse every file; if any cannot be used, refuse them all, naming each bad file once."""
     parsed: dict[str, PolicyDocument] = {}
@@ -158,7 +167,7 @@ def parse_files(
     names = _stems(files)
     for path in files:
         try:
-            documents, titles = parse_file(path, limits, stem=names[path])
+            documents, titles = parse_file(path, limits, stem=names[path], on_ocr=on_ocr)
         except PolicyError as exc:
             errors.append(str(exc))
             continue
@@ -183,6 +192,7 @@ def ingest(
     remove: list[str] | None = None,
     replace: bool = False,
     on_wait=None,
+    on_ocr: OcrReport | None = None,
 ) -> IngestReport:
     """Add or update documents (no paths: the bundled corpus) and rebuild the index.
 
@@ -194,7 +204,7 @@ def ingest(
     embeddings = embeddings or make_embeddings(settings)
     corpus_mode = not paths and not remove
     files = find_files(paths or []) if paths else (find_files([CORPUS_DIR]) if corpus_mode else [])
-    parsed, known = parse_files(files, settings.limits, settings.chunking)  # raises before anything is written
+    parsed, known = parse_files(files, settings.limits, settings.chunking, on_ocr)  # raises before anything is written
     with writer_lock(settings.index_dir, settings.limits.writer_wait_seconds, on_wait):
         return _ingest_locked(files, parsed, known, settings, embeddings, progress, remove, replace, corpus_mode)
 

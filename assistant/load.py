@@ -1,20 +1,28 @@
 """Stage 1: read a policy file into raw text.
 
-Supports .txt/.md (UTF-8, UTF-16 with a BOM, GB18030 or Big5), .pdf (text layer;
-an owner password that only restricts editing is no obstacle) and .docx. Anything
-we cannot use raises ``PolicyError`` naming the file and the reason, whatever the
-parsing library raised, so the caller can report every bad file and leave the
-index as it was.
+Supports .txt/.md (UTF-8, UTF-16 with a BOM, GB18030 or Big5), .pdf (text layer,
+and OCR for pages that are only an image; an owner password that only restricts
+editing is no obstacle), .docx, .html/.htm (a saved policy page: the main text,
+without the site's navigation) and .ofd (GB/T 33190). Anything we cannot use
+raises ``PolicyError`` naming the file and the reason, whatever the parsing
+library raised, so the caller can report every bad file and leave the index as
+it was.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import CORPUS_DATA_DIRS, SUPPORTED_SUFFIXES
 from .models import PolicyError
+
+# Told (pages done, pages to do) while scanned pages are recognised: OCR takes seconds a page.
+OcrProgress = Callable[[int, int], None]
+# A page with fewer characters than this in its text layer is treated as an image of text.
+MIN_TEXT_LAYER_CHARS = 10
 
 
 @dataclass(frozen=True)
@@ -22,6 +30,13 @@ class SourceFile:
     path: Path
     text: str
     sha256: str  # of the file's bytes
+    ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text was recognised from an image
+
+
+@dataclass(frozen=True)
+class _Reader:
+    kind: str  # how a person names the format in a message
+    read: Callable[..., tuple[str, tuple[int, ...]]]
 
 
 def find_files(paths: list[Path]) -> list[Path]:
@@ -51,11 +66,11 @@ def _is_housekeeping(relative: Path) -> bool:
     )
 
 
-def load_file(path: Path, max_bytes: int | None = None) -> SourceFile:
+def load_file(path: Path, max_bytes: int | None = None, on_ocr: OcrProgress | None = None) -> SourceFile:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise PolicyError(
-            f"{path.name}: 不支持的文件类型 {suffix or '(无扩展名)'}，支持 .txt .md .pdf .docx"
+            f"{path.name}: 不支持的文件类型 {suffix or '(无扩展名)'}，支持 {' '.join(SUPPORTED_SUFFIXES)}"
         )
     try:
         size = path.stat().st_size
@@ -66,20 +81,23 @@ def load_file(path: Path, max_bytes: int | None = None) -> SourceFile:
         raise PolicyError(f"{path.name}: 无法读取文件 ({type(exc).__name__})") from None
     if not data.strip():
         raise PolicyError(f"{path.name}: 文件为空 (empty file)")
-    reader = {".pdf": _read_pdf, ".docx": _read_docx}.get(suffix, _read_text)
+    reader = READERS.get(suffix, READERS[".txt"])
     try:
-        text = reader(path, data)
+        text, ocr_pages = reader.read(path, data, on_ocr)
     except PolicyError:
         raise
     except Exception as exc:  # noqa: BLE001 - a parser's own failure (zlib, XML, recursion…) is still "this file is unusable"
-        kind = {".pdf": "PDF", ".docx": "DOCX"}.get(suffix, "文本")
-        raise PolicyError(f"{path.name}: {kind} 文件损坏，无法解析 ({type(exc).__name__})") from None
+        raise PolicyError(f"{path.name}: {reader.kind} 文件损坏，无法解析 ({type(exc).__name__})") from None
     if len(text.strip()) < 20:
-        raise PolicyError(f"{path.name}: 没有可识别的文字（可能是扫描件） (no text layer)")
-    return SourceFile(path=path, text=text, sha256=hashlib.sha256(data).hexdigest())
+        raise PolicyError(f"{path.name}: 没有可识别的文字（空白页或无法识别的扫描件） (no text)")
+    return SourceFile(path=path, text=text, sha256=hashlib.sha256(data).hexdigest(), ocr_pages=ocr_pages)
 
 
-def _read_text(path: Path, data: bytes) -> str:
+def _read_text(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[int, ...]]:
+    return _decode(path, data), ()
+
+
+def _decode(path: Path, data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -100,7 +118,7 @@ def _read_text(path: Path, data: bytes) -> str:
     return str(best)
 
 
-def _read_pdf(path: Path, data: bytes) -> str:
+def _read_pdf(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[int, ...]]:
     import logging
     import warnings
     from io import BytesIO
@@ -117,15 +135,43 @@ def _read_pdf(path: Path, data: bytes) -> str:
             if reader.is_encrypted and not reader.decrypt(""):
                 raise PolicyError(f"{path.name}: PDF 有打开密码，无法读取 (encrypted PDF)")
             pages = [page.extract_text() or "" for page in reader.pages]
+            scanned = [i for i, page in enumerate(reader.pages) if _is_image_only(pages[i], page)]
     except PolicyError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise PolicyError(f"{path.name}: PDF 文件损坏，无法解析 ({type(exc).__name__})") from None
+    if scanned:
+        from .ocr import lines_to_text, pdf_page_image, recognise
+
+        for done, i in enumerate(scanned):
+            if on_ocr:
+                on_ocr(done, len(scanned))
+            pages[i] = lines_to_text(recognise(pdf_page_image(data, i)))
+        if on_ocr:
+            on_ocr(len(scanned), len(scanned))
     # Page breaks become explicit markers so the cleaner treats PDFs like scraped e-books.
-    return "".join(f"\n第{i}页\n{text}\n" for i, text in enumerate(pages, 1))
+    text = "".join(f"\n第{i}页\n{page}\n" for i, page in enumerate(pages, 1))
+    return text, tuple(i + 1 for i in scanned if pages[i].strip())
 
 
-def _read_docx(path: Path, data: bytes) -> str:
+def _is_image_only(text: str, page) -> bool:
+    """A page whose text layer is (nearly) empty but which draws an image: a scan."""
+    if len("".join(text.split())) >= MIN_TEXT_LAYER_CHARS:
+        return False
+    try:
+        resources = page.get("/Resources") or {}
+        xobjects = resources.get("/XObject") or {}
+        return any(xobjects[name].get("/Subtype") == "/Image" for name in xobjects) or _has_inline_image(page)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return True  # an unreadable resource dictionary: let the renderer and OCR decide
+
+
+def _has_inline_image(page) -> bool:
+    contents = page.get_contents()
+    return bool(contents is not None and b"BI" in contents.get_data())
+
+
+def _read_docx(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[int, ...]]:
     import zipfile
     from io import BytesIO
 
@@ -140,4 +186,48 @@ def _read_docx(path: Path, data: bytes) -> str:
         for row in table.rows:
             lines.append("\t" + "\n\t".join(cell.text for cell in row.cells))
             lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines), ()
+
+
+def _read_html(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[int, ...]]:
+    """A saved web page: trafilatura keeps the article (title, paragraphs, tables) and drops the
+    site's navigation, breadcrumbs, share buttons and footer."""
+    import logging
+
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    found = trafilatura.bare_extraction(
+        data, include_tables=True, include_comments=False, favor_precision=True, with_metadata=True
+    )
+    if found is None or not (found.text or "").strip():
+        return "", ()
+    body = found.text.strip()
+    title = (found.title or "").strip()
+    # The page's own heading comes first, as on paper; the <title> often carries the site's name.
+    if title and title[:12] not in body[:300]:
+        body = f"{title}\n{body}"
+    return body, ()
+
+
+def _read_ofd(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[int, ...]]:
+    """OFD (GB/T 33190), the Chinese fixed-layout format: text objects in reading order, page by page."""
+    import ofdkit
+
+    try:
+        with ofdkit.open(data) as document:
+            pages = [page.text() for page in document.pages]
+    except ofdkit.OFDError as exc:
+        raise PolicyError(f"{path.name}: OFD 文件损坏或不受支持，无法解析 ({type(exc).__name__})") from None
+    return "".join(f"\n第{i}页\n{text}\n" for i, text in enumerate(pages, 1)), ()
+
+
+READERS: dict[str, _Reader] = {
+    ".txt": _Reader("文本", _read_text),
+    ".md": _Reader("文本", _read_text),
+    ".pdf": _Reader("PDF", _read_pdf),
+    ".docx": _Reader("DOCX", _read_docx),
+    ".html": _Reader("HTML", _read_html),
+    ".htm": _Reader("HTML", _read_html),
+    ".ofd": _Reader("OFD", _read_ofd),
+}

@@ -44,6 +44,7 @@ class DocumentMeta(BaseModel):
     source_file: str = ""
     origin: str | None = None  # where the file came from (a seed, a download page)
     validity_note: str | None = None  # the sentence the window was read from
+    ocr_pages: list[int] = []  # pages whose text was recognised from a scan: quote them with care
 
     def status(self, as_of: date) -> Status:
         if self.draft:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from .config import Limits, Settings
+from .config import SUPPORTED_SUFFIXES, Limits, Settings
 from .models import STATUS_LABELS, PolicyError
 from .retrieve import Filters
 from .service import PolicyAssistant
@@ -283,7 +283,8 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
                 return "请先选择文件。", docs_table()
             # The index's writer lock serialises uploads from every tab and process.
             report = ingest([Path(file)], settings, embeddings=assistant.embeddings, replace=bool(replace),
-                            progress=lambda done, total: progress(done / max(total, 1), desc="向量化"))
+                            progress=lambda done, total: progress(done / max(total, 1), desc="向量化"),
+                            on_ocr=lambda name, done, total: progress(done / max(total, 1), desc=f"文字识别 第{done}/{total}页"))
         except PolicyError as exc:
             return f"⚠️ {as_text(str(exc))}".replace("\n", "  \n"), docs_table()
         assistant.reload()
@@ -383,7 +384,7 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
             login_message = gr.Markdown()
             with gr.Column(visible=False) as desk:
                 documents = gr.Dataframe(docs_table(), headers=["编号", "标题", "文号", "发文机关", "发文日期", "有效期", "状态"], label="已收录文档", wrap=True)
-                upload = gr.File(label="上传 PDF / TXT / MD / DOCX", file_types=[".pdf", ".txt", ".md", ".docx"], type="filepath", elem_id="upload")
+                upload = gr.File(label="上传 PDF（含扫描件）/ OFD / DOCX / HTML / TXT / MD", file_types=list(SUPPORTED_SUFFIXES), type="filepath", elem_id="upload")
                 preview_button = gr.Button("预览解析出的条款")
                 preview_md = gr.Markdown(elem_id="preview")
                 replace_box = gr.Checkbox(label="已有同名文档时，用这个文件替换它", value=False, elem_id="replace-doc")

@@ -146,7 +146,7 @@ def _fuzzed_files(folder: Path, seed: int = 7, count: int = 220) -> list[Path]:
     folder.mkdir(parents=True)
     files = []
     for i in range(count):
-        kind = i % 6
+        kind = i % 8
         if kind == 0:  # truncated PDF
             data, suffix = good_pdf[: rng.randint(10, len(good_pdf) // 2)], ".pdf"
         elif kind == 1:  # PDF with flipped bytes in the middle (xref, streams)
@@ -160,6 +160,13 @@ def _fuzzed_files(folder: Path, seed: int = 7, count: int = 220) -> list[Path]:
             data, suffix = bytes(rng.randrange(256) for _ in range(rng.randint(1, 400))), ".docx"
         elif kind == 4:  # random bytes named .txt
             data, suffix = b"\x00" + bytes(rng.randrange(256) for _ in range(rng.randint(1, 300))), ".txt"
+        elif kind == 5:  # an OFD package cut short, or random bytes named .ofd
+            data, suffix = (good_docx[: rng.randint(1, len(good_docx) - 1)] if i % 16 == 5
+                            else bytes(rng.randrange(256) for _ in range(rng.randint(1, 400)))), ".ofd"
+        elif kind == 6:  # a web page with no article, or binary named .html
+            data, suffix = (b"<html><body><div>" + b"<a href='/'>\xe9\xa6\x96\xe9\xa1\xb5</a>" * rng.randint(0, 5)
+                            + b"</div></body></html>" if i % 16 == 6
+                            else bytes(rng.randrange(256) for _ in range(rng.randint(1, 400)))), ".html"
         else:  # empty or whitespace
             data, suffix = b" \n" * rng.randint(0, 3), ".md"
         path = folder / f"bad-{i:03d}{suffix}"
