@@ -51,6 +51,7 @@ class Evidence:
 
 def to_citation(n: int, hit: Hit, as_of: date) -> Citation:
     meta = hit.meta
+    status = meta.status(as_of)
     return Citation(
         n=n,
         doc_id=meta.doc_id,
@@ -58,12 +59,14 @@ def to_citation(n: int, hit: Hit, as_of: date) -> Citation:
         doc_number=meta.doc_number,
         section=hit.chunk.section,
         text=hit.chunk.text,
-        status=meta.status(as_of),
+        status=status,
         valid_from=meta.valid_from.isoformat() if meta.valid_from else None,
         valid_to=meta.valid_to.isoformat() if meta.valid_to else None,
         score=round(hit.score, 4),
         chunk_id=hit.chunk.chunk_id,
         responsible=hit.chunk.responsible,
+        superseded_by=meta.superseded_by if status == "superseded" else None,
+        supersedes=list(meta.supersedes),
     )
 
 
@@ -198,6 +201,8 @@ def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) ->
     opening = _opening(evidence, best, order[best.chunk.chunk_id])
     if opening:
         body = opening + "\n" + body
+    elif best.meta.status(evidence.as_of) == "superseded":
+        body = f"注意：{best.meta.validity_sentence(evidence.as_of)}以下是原政策的规定：\n" + body
 
     basis = [_basis(n, evidence.hits[n - 1], evidence.as_of) for n in sorted({n for _, n, _ in picked})]
     answer = body + "\n\n依据：\n" + "\n".join(basis)

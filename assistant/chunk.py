@@ -67,8 +67,12 @@ def _is_heading_only(clause: Clause) -> bool:
 
 
 def _common_section(clauses: list[Clause]) -> str:
+    """One clause: its path. Merged siblings: their parent, then "（一）至（二）"."""
     parent = clauses[0].path[:-1]
-    names = "、".join(c.path[-1] for c in clauses)
+    if len(clauses) == 1:
+        return " / ".join(clauses[0].path)
+    first, last = clauses[0], clauses[-1]
+    names = f"{first.label or first.path[-1]}至{last.label or last.path[-1]}"
     return " / ".join(parent + [names])
 
 

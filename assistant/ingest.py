@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from . import supersede
 from .chunk import chunk_document
 from .clean import clean_text
 from .config import CORPUS_DIR, PROJECT_ROOT, ChunkingConfig, Limits, Settings
@@ -26,7 +27,7 @@ from .store import BuildStats, Index, build_index, writer_lock
 from .structure import build_document, extract_meta
 
 # Changing any of these changes what an index holds: a new fingerprint rebuilds.
-PIPELINE_MODULES = ("load.py", "ocr.py", "split.py", "clean.py", "structure.py", "numbers.py", "chunk.py", "tokens.py", "config.py", "store.py")
+PIPELINE_MODULES = ("load.py", "ocr.py", "docnumber.py", "validity.py", "supersede.py", "split.py", "clean.py", "structure.py", "numbers.py", "chunk.py", "tokens.py", "config.py", "store.py")
 
 
 @dataclass
@@ -38,6 +39,7 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)  # existing documents replaced by a different file (--replace)
+    superseded: list[str] = field(default_factory=list)  # "earlier ← later": repealed by a document in the index
     errors: list[str] = field(default_factory=list)
     build: BuildStats | None = None
 
@@ -50,6 +52,7 @@ class IngestReport:
             "skipped": self.skipped,
             "removed": self.removed,
             "replaced": self.replaced,
+            "superseded": self.superseded,
             "errors": self.errors,
             "embedded": self.build.embedded if self.build else 0,
             "build_seconds": round(self.build.seconds, 2) if self.build else 0.0,
@@ -274,6 +277,7 @@ def _ingest_locked(
         return report
     if not current:
         raise PolicyError("索引中将没有任何文档；至少保留一个文档")
+    report.superseded = [f"{x.earlier} ← {x.later}" for x in supersede.link(list(current.values()))]
     report.build = build_index(
         settings.index_dir,
         list(current.values()),

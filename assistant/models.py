@@ -12,11 +12,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Status = Literal["current", "expired", "draft", "not_yet_effective", "unknown"]
+Status = Literal["current", "expired", "superseded", "draft", "not_yet_effective", "unknown"]
 
 STATUS_LABELS: dict[str, str] = {
     "current": "现行有效",
     "expired": "已到期",
+    "superseded": "已被替代",
     "draft": "征求意见稿",
     "not_yet_effective": "尚未生效",
     "unknown": "有效期未载明",
@@ -44,11 +45,22 @@ class DocumentMeta(BaseModel):
     source_file: str = ""
     origin: str | None = None  # where the file came from (a seed, a download page)
     validity_note: str | None = None  # the sentence the window was read from
+    ends_on: str | None = None  # an end with no date ("有效期至疫情解除"): the issuer says when
+    trial: bool = False  # 试行 / 暂行
     ocr_pages: list[int] = []  # pages whose text was recognised from a scan: quote them with care
+    repeals: list[str] = []  # what this text says it repeals: "《标题》（文号）" as written
+    # Set when an index is built, from the other documents' ``repeals`` (supersede.link):
+    superseded_by: str | None = None  # doc_id of the document that repealed this one
+    superseded_by_title: str | None = None
+    superseded_on: date | None = None  # the day that document took effect
+    supersedes: list[str] = []  # doc_ids this one repealed
+    supersedes_titles: list[str] = []
 
     def status(self, as_of: date) -> Status:
         if self.draft:
             return "draft"
+        if self.superseded_by and (self.superseded_on is None or as_of >= self.superseded_on):
+            return "superseded"
         if self.valid_from and as_of < self.valid_from:
             return "not_yet_effective"
         if self.valid_to and as_of > self.valid_to:
@@ -62,16 +74,26 @@ class DocumentMeta(BaseModel):
         status = self.status(as_of)
         if status == "draft":
             return "该文件为征求意见稿，非正式文件，内容以正式印发版本为准。"
+        if status == "superseded":
+            since = f"自{_cn_date(self.superseded_on)}起" if self.superseded_on else ""
+            return f"该政策已被《{self.superseded_by_title}》替代{since}，请以新政策为准。"
+        replaced = "".join(f"本政策替代了《{t}》。" for t in self.supersedes_titles)
+        return self._window_sentence(status, as_of) + replaced
+
+    def _window_sentence(self, status: Status, as_of: date) -> str:
         end = _cn_date(self.valid_to) if self.valid_to else None
         start = _cn_date(self.valid_from) if self.valid_from else None
         if status == "expired":
             return f"该政策执行期至{end}，截至{_cn_date(as_of)}已到期。"
         if status == "not_yet_effective":
             return f"该政策自{start}起施行，截至{_cn_date(as_of)}尚未生效。"
+        trial = "（试行）" if self.trial else ""
         if status == "current":
             if end:
-                return f"该政策执行期至{end}，截至{_cn_date(as_of)}现行有效。"
-            return f"该政策自{start}起施行，未载明截止日期。"
+                return f"该政策{trial}执行期至{end}，截至{_cn_date(as_of)}现行有效。"
+            if self.ends_on:
+                return f"该政策{trial}自{start}起施行，{self.ends_on}，未载明具体截止日期，请向发文机关确认是否仍在执行。"
+            return f"该政策{trial}自{start}起施行，未载明截止日期。"
         return "该文件未载明有效期，请以发文机关最新公告为准。"
 
 
@@ -160,6 +182,8 @@ class Citation:
     score: float
     chunk_id: str = ""
     responsible: list[str] = field(default_factory=list)
+    superseded_by: str | None = None  # doc_id of the policy that replaced this one (status superseded)
+    supersedes: list[str] = field(default_factory=list)  # doc_ids of the policies this one replaced
 
     def to_json(self) -> dict:
         return asdict(self)

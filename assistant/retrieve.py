@@ -19,10 +19,11 @@ from datetime import date
 import numpy as np
 
 from .config import RetrievalConfig
+from .docnumber import normalise_doc_number, strip_doc_number
 from .models import Chunk, DocumentMeta
 from .numbers import CN_NUMERALS, cn_to_int
 from .store import Index, VectorStoreUnavailable
-from .structure import label_kind, normalise_doc_number, strip_doc_number
+from .structure import label_kind
 from .tokens import normalise, parts, tokenize, words
 
 _CN = CN_NUMERALS

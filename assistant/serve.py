@@ -36,7 +36,7 @@ CSS = """
 .gradio-container {max-width: 1180px !important; margin: auto;}
 .badge {display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;color:#fff;margin-left:6px}
 .badge-current{background:#2e7d32}.badge-expired{background:#9e9e9e}.badge-draft{background:#ef6c00}
-.badge-not_yet_effective{background:#1565c0}.badge-unknown{background:#757575}
+.badge-not_yet_effective{background:#1565c0}.badge-unknown{background:#757575}.badge-superseded{background:#6d4c41}
 mark {background:#fff59d}
 footer {display:none !important}
 """

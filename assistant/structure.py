@@ -17,11 +17,14 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
+from .docnumber import REGISTRATION_CODE, extract_doc_number
 from .models import Clause, DocumentMeta, PolicyDocument
 from .numbers import CN_NUMERALS as CN_NUM
 from .numbers import cn_to_int
+from .supersede import read_repeals
+from .validity import DATE, read_validity, to_date
 
 
 @dataclass(frozen=True)
@@ -103,12 +106,15 @@ def _looks_like_quantity(text: str, end: int) -> bool:
     return bool(re.match(r"\s*\d", text[end: end + 2]))
 
 
-def _heading(body: str) -> str:
+def _heading(body: str, kind: MarkerKind) -> str:
+    """The clause's own short title ("支持政策", "加大对企业认定支持"), or "" when the marker runs
+    straight into its text: a label carries no sentence. Articles (第X条) have a title only
+    on a line of their own ("第一章 总则" style); statutes' articles have none."""
     first_line = body.split("\n", 1)[0].strip()
+    if kind.name == "article":
+        return first_line if len(first_line) <= 16 and not re.search(r"[，。；：！？、]", first_line) else ""
     sentence = re.split(r"[。；！？]", first_line, maxsplit=1)[0]
-    if len(sentence) <= 40:
-        return sentence
-    return sentence[:24] + "…"
+    return sentence if len(sentence) <= 40 else ""
 
 
 def build_clauses(text: str) -> list[Clause]:
@@ -127,7 +133,7 @@ def build_clauses(text: str) -> list[Clause]:
         stripped = body.rstrip()
         match = _MARKER_RE.match(stripped)
         label = match.group(0) if match else ""
-        heading = _heading(stripped[len(label):])
+        heading = _heading(stripped[len(label):], marker.kind)
         while open_clauses and open_clauses[-1][0] >= marker.kind.rank:
             open_clauses.pop()
         parent = open_clauses[-1][1] if open_clauses else None
@@ -173,65 +179,27 @@ def extract_responsible(text: str) -> list[str]:
 # ---------------------------------------------------------------------------
 # Metadata: title, 文号, issuer, dates, validity window.
 
-_DATE = r"(\d{4})年(\d{1,2})月(\d{1,2})日"
-_DOC_NUMBER = re.compile(r"(?:^|\n)[A-Z0-9\-]*\s*([\u4e00-\u9fff]{1,10})\s*[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*(\d{1,4})\s*号")
 _DRAFT = re.compile(r"征求意见稿|草案|送审稿|讨论稿")
-
-
-# A 文号 as people write it: issuer abbreviation, year in any bracket, serial number.
-DOC_NUMBER_IN_TEXT = re.compile(r"([\u4e00-\u9fff]{1,10})\s*[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*(\d{1,4})\s*号")
-
-
-def normalise_doc_number(text: str) -> str | None:
-    """'嘉政办发[2023]32号', '嘉政办发（2023）32 号' → '嘉政办发〔2023〕32号'."""
-    match = DOC_NUMBER_IN_TEXT.search(text)
-    if not match:
-        return None
-    return f"{match.group(1)}〔{match.group(2)}〕{match.group(3)}号"
-
-
-def strip_doc_number(text: str) -> str:
-    """The text without the 文号 it names: the number's digits are no search words."""
-    return DOC_NUMBER_IN_TEXT.sub(" ", text)
-
-
-def _to_date(y: str | int, m: str | int, d: str | int) -> date | None:
-    try:
-        return date(int(y), int(m), int(d))
-    except ValueError:
-        return None
-
-
-def _add_years(start: date, years: int) -> date:
-    try:
-        return start.replace(year=start.year + years) - timedelta(days=1)
-    except ValueError:  # 29 February
-        return start.replace(year=start.year + years, day=28)
-
-
-def extract_doc_number(text: str) -> str | None:
-    match = _DOC_NUMBER.search(text[:600])
-    return f"{match.group(1)}〔{match.group(2)}〕{match.group(3)}号" if match else None
 
 
 def extract_title(text: str) -> str:
     for line in text.split("\n")[:12]:
         candidate = line.strip()
-        if len(candidate) < 6 or _DOC_NUMBER.match("\n" + candidate) and len(candidate) < 30:
+        if len(candidate) < 6 or extract_doc_number(candidate) and len(candidate) < 30:
             continue
-        candidate = re.sub(r"^[A-Z0-9\-]+", "", candidate)
+        candidate = REGISTRATION_CODE.sub("", candidate, count=1) if REGISTRATION_CODE.match(candidate) else candidate
         return candidate[:120]
     return text.strip().split("\n", 1)[0][:120]
 
 
 def extract_issuer_and_date(text: str, title: str) -> tuple[str | None, date | None]:
     match = re.search(
-        r"([\u4e00-\u9fff（）]{2,40}?(?:人民政府办公室|人民政府|办公厅|委员会|办公室|领导小组|局))\s*\n?\s*" + _DATE, text
+        r"([\u4e00-\u9fff（）]{2,40}?(?:人民政府办公室|人民政府|办公厅|委员会|办公室|领导小组|局))\s*\n?\s*" + DATE, text
     )
     issuer, issued = None, None
     if match:
         issuer = match.group(1)
-        issued = _to_date(match.group(2), match.group(3), match.group(4))
+        issued = to_date(match.group(2), match.group(3), match.group(4))
     from_title = re.match(r"^(.{2,20}?(?:人民政府办公室|人民政府|办公厅))关于", title)
     if from_title:
         issuer = from_title.group(1)
@@ -239,47 +207,9 @@ def extract_issuer_and_date(text: str, title: str) -> tuple[str | None, date | N
 
 
 def extract_validity(text: str, title: str, issued: date | None) -> tuple[date | None, date | None, str | None]:
-    """Read the validity window from 有效期/执行期/自…起施行 sentences, then from the title."""
-    sentence_of = lambda m: _sentence_around(text, m.start())  # noqa: E731
-    m = re.search(r"(?:执行期|有效期|实施期|试行期|施行期)限?[:：]?\s*(?:为|是|自|从)?" + _DATE + r"\s*(?:起)?\s*(?:至|到|—|－|-|~|～)\s*" + _DATE, text)
-    if m:
-        return _to_date(*m.group(1, 2, 3)), _to_date(*m.group(4, 5, 6)), sentence_of(m)
-    m = re.search(r"自(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日起(?:施行|执行|实施|生效)", text)
-    start = None
-    if m:
-        year = m.group(1) or (issued.year if issued else None)
-        start = _to_date(year, m.group(2), m.group(3)) if year else None
-    else:
-        m = re.search(r"自(?:印发|发布|公布)之日起(?:施行|执行|实施|生效)", text)
-        if m:
-            start = issued
-    if m and start:
-        tail = text[m.end(): m.end() + 40]
-        until = re.search(r"(?:有效期|执行期|试行期|实施期)?(?:限)?(?:至|到)" + _DATE, tail)
-        if until:  # "自2024年3月1日起施行，有效期至2027年12月31日"
-            return start, _to_date(*until.group(1, 2, 3)), sentence_of(m)
-        span = re.search(r"[（(](\d{4})\s*[—－\-~～至到]\s*(\d{4})年?[）)]", tail)
-        years = re.search(r"有效期(?:为|是)?([一二两三四五六七八九十\d]+)年", tail)
-        if span:
-            return start, date(int(span.group(2)), 12, 31), sentence_of(m)
-        if years:
-            return start, _add_years(start, cn_to_int(years.group(1))), sentence_of(m)
-        return start, None, sentence_of(m)
-    m = re.search(r"(?:有效期|执行期|试行期|实施期)限?(?:为|是)?(?:至|到)" + _DATE, text)
-    if m:  # "有效期至2027年12月31日" with no start: from the day it was issued
-        return issued, _to_date(*m.group(1, 2, 3)), sentence_of(m)
-    m = re.search(r"(?:规划期限?|执行期|实施期|有效期)[:：]?(?:为|是)?(\d{4})\s*[—─－\-~～至到]\s*(\d{4})年", text)
-    if m:
-        return date(int(m.group(1)), 1, 1), date(int(m.group(2)), 12, 31), sentence_of(m)
-    m = re.search(r"[（(](\d{4})\s*[—─－\-~～]\s*(\d{4})年?[）)]", title)
-    if m:
-        start = issued or date(int(m.group(1)), 1, 1)
-        return start, date(int(m.group(2)), 12, 31), f"标题所载期限：{m.group(0)}"
-    m = re.search(r"(\d{4})年度|下达(\d{4})年", title)
-    if m:
-        year = int(m.group(1) or m.group(2))
-        return issued or date(year, 1, 1), date(year, 12, 31), f"标题所载年度：{year}年"
-    return None, None, None
+    """The validity window (start, end, the sentence it was read from); see ``validity.read_validity``."""
+    found = read_validity(text, title, issued)
+    return found.valid_from, found.valid_to, found.sentence
 
 
 def _sentence_around(text: str, pos: int) -> str:
@@ -293,18 +223,21 @@ def extract_meta(text: str, doc_id: str, source_file: str, title: str | None = N
     title = title or extract_title(text)
     head = text[:400]
     issuer, issued = extract_issuer_and_date(text, title)
-    valid_from, valid_to, note = extract_validity(text, title, issued)
+    validity = read_validity(text, title, issued)
     return DocumentMeta(
         doc_id=doc_id,
         title=title,
         doc_number=extract_doc_number(text),
         issuer=issuer,
         issued=issued,
-        valid_from=valid_from,
-        valid_to=valid_to,
+        valid_from=validity.valid_from,
+        valid_to=validity.valid_to,
         draft=bool(_DRAFT.search(head) or _DRAFT.search(title)),
         source_file=source_file,
-        validity_note=note,
+        validity_note=validity.sentence,
+        ends_on=validity.ends_on,
+        trial=validity.trial,
+        repeals=read_repeals(text),
     )
 
 

@@ -5,13 +5,13 @@ from datetime import date
 import pytest
 
 from assistant.clean import clean_text
+from assistant.docnumber import normalise_doc_number
 from assistant.split import split_compilation
 from assistant.structure import (
     build_clauses,
     cn_to_int,
     extract_meta,
     extract_responsible,
-    normalise_doc_number,
 )
 from tests.conftest import corpus_text
 
@@ -111,3 +111,32 @@ def test_a_leaf_clause_of_one_short_sentence_is_kept_as_a_chunk():
     chunks = chunk_document(doc)
     assert any("奖励80万元" in c.text for c in chunks)
     assert not any(c.text == "一、支持措施" for c in chunks)  # a bare heading travels in its children's prefix
+
+
+@pytest.mark.parametrize("first_line, title", [
+    ("2024年度嘉兴市工业企业技术改造项目资金安排表", "2024年度嘉兴市工业企业技术改造项目资金安排表"),
+    ("Jiaxing Investment Guide for Foreign Enterprises", "Jiaxing Investment Guide for Foreign Enterprises"),
+    ("ZJFC01-2023-0009嘉兴市人民政府办公室关于印发支持传统特色产业高质量发展实施方案的通知",
+     "嘉兴市人民政府办公室关于印发支持传统特色产业高质量发展实施方案的通知"),
+    ("5G基站建设三年行动计划", "5G基站建设三年行动计划"),
+])
+def test_a_title_keeps_its_leading_year_digits_and_capitals_and_loses_only_a_registration_code(first_line, title):
+    assert extract_meta(first_line + "\n正文第一段。\n", "x", "x.txt").title == title
+
+
+def test_an_article_label_is_the_label_alone_when_its_text_runs_on():
+    text = "第十八条本条例所称企业，是指依法设立的营利法人。\n第十九条违反本条例第五条或者第七条规定的，由有关部门责令改正。\n第二十条　附则\n本条例自2024年1月1日起施行。\n"
+    clauses = build_clauses(text)
+    assert [c.path[-1] for c in clauses] == ["第十八条", "第十九条", "第二十条附则"]
+    assert clauses[1].text.startswith("第十九条违反本条例第五条")  # the words stay in the text
+
+
+def test_merged_clauses_are_labelled_by_their_first_and_last_labels():
+    from assistant.chunk import chunk_document
+    from assistant.config import ChunkingConfig
+    from assistant.structure import build_document
+
+    text = "关于某某的通知\n一、支持政策\n（一）奖励。给予10万元。\n（二）补助。给予5万元。\n（三）贴息。给予3万元。\n"
+    document = build_document(text, extract_meta(text, "x", "x.txt"))
+    sections = [c.section for c in chunk_document(document, ChunkingConfig(min_chars=60, max_chars=420))]
+    assert any(s.endswith("一、支持政策 / （一）至（三）") for s in sections), sections
