@@ -21,8 +21,11 @@ $(STAMP): pyproject.toml
 index: setup
 	$(BIN)/policy-assistant index
 
+# `make run PORT=8080 HOST=0.0.0.0` to serve elsewhere.
+HOST ?= 127.0.0.1
+PORT ?= 7860
 run: setup index
-	$(BIN)/policy-assistant serve --host 127.0.0.1 --port 7860
+	$(BIN)/policy-assistant serve --host $(HOST) --port $(PORT)
 
 # Debian's chromium for the browser tests; Playwright drives it and never fetches a browser of its own.
 browser:

@@ -1,11 +1,10 @@
 """Stage 10: the web page (Gradio), in Chinese.
 
 Tabs: 政策问答 (chat with cited clauses), 条款查询 (hotline lookup), 补贴测算
-(calculator form), 文档管理 (password-protected document desk). Named API
-endpoints for gradio_client, as CONTRACTS.md says: /ask, /lookup, /calculate.
+(calculator form), 文档管理 (password-protected document desk, shown only when a
+password is configured). Named API endpoints for gradio_client, as CONTRACTS.md
+says: /ask, /lookup, /calculate (facts, as_of), /answer (question, as_of, history).
 """
-
-from __future__ import annotations
 
 import csv
 import hmac
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from .api_types import AskJSON, CalculationJSON, CitationJSON
 from .config import SUPPORTED_SUFFIXES, Limits, Settings
 from .models import STATUS_LABELS, PolicyError
 from .retrieve import Filters
@@ -126,7 +126,9 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
     def neighbours(chunk_id: str) -> list[dict]:
         return assistant.clause_context(chunk_id, radius=1)
 
-    def api_ask(question: str) -> tuple[str, list[dict]]:
+    # No `from __future__ import annotations` in this module: Gradio reads these annotations
+    # as objects to publish each endpoint's schema.
+    def api_ask(question: str) -> tuple[str, list[CitationJSON]]:
         """question → [answer markdown, citations]"""
         try:
             answer = assistant.ask(question)
@@ -134,24 +136,33 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
             return f"⚠️ {exc}", []
         return answer.answer, [c.to_json() for c in answer.citations]
 
-    def api_lookup(query: str) -> list[dict]:
+    def api_lookup(query: str) -> list[CitationJSON]:
         """query → clauses"""
         try:
             return [c.to_json() for c in assistant.lookup(query)]
         except PolicyError as exc:  # the caller sees the reason (e.g. the length limit), not "error"
             raise gr.Error(str(exc)) from None
 
-    def api_calculate(facts_json: str) -> dict:
-        """facts (JSON string) → calculation"""
+    def api_calculate(facts_json: str, as_of: str = "") -> CalculationJSON:
+        """facts (JSON string), as_of (YYYY-MM-DD, "" = today) → calculation"""
         from .calculate import calculate
 
         try:
             facts = json.loads(facts_json) if isinstance(facts_json, str) else facts_json
-            return calculate(facts, settings.today())
+            return calculate(facts, _parse_date(as_of) or settings.today())  # type: ignore[return-value]
         except json.JSONDecodeError:
             return {"error": "企业情况应是合法的 JSON"}
         except PolicyError as exc:
             return {"error": str(exc)}
+
+    def api_answer(question: str, as_of: str = "", history: list[str] | None = None) -> AskJSON:
+        """question, as_of (YYYY-MM-DD, "" = today), history (earlier questions, oldest first) →
+        the whole ask JSON of CONTRACTS.md (answer, abstained, confidence, citations, calculation…)"""
+        try:
+            earlier = [str(h) for h in (history or []) if str(h).strip()]
+            return assistant.ask(question, as_of=_parse_date(as_of), history=earlier or None).to_json()  # type: ignore[return-value]
+        except PolicyError as exc:  # the caller sees the reason (empty, too long, a bad date)
+            raise gr.Error(str(exc)) from None
 
     def chat(message: str, history: list[dict], as_of_text: str):
         history = history or []
@@ -378,7 +389,8 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
                 trace = gr.Textbox(lines=12, label="计算过程")
             download = gr.File(label="导出 CSV")
             run.click(calc_form, inputs + [calc_as_of], [summary, table, trace, download], api_visibility="private")
-        with gr.Tab("文档管理"):
+        # The desk exists only where an administrator password is configured.
+        with gr.Tab("文档管理", visible=bool(settings.admin_password)):
             password = gr.Textbox(label="管理员密码", type="password", elem_id="admin-password")
             login = gr.Button("登录", elem_id="admin-login")
             login_message = gr.Markdown()
@@ -400,6 +412,7 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
         gr.api(api_ask, api_name="ask")
         gr.api(api_lookup, api_name="lookup")
         gr.api(api_calculate, api_name="calculate")
+        gr.api(api_answer, api_name="answer")
     return app
 
 
@@ -412,7 +425,22 @@ def launch_app(app, host: str = "127.0.0.1", port: int = 7860, block: bool = Tru
                       max_file_size=max_file_size)
 
 
+def ensure_port_free(host: str, port: int) -> None:
+    """Say in one line that the port is taken, before minutes of loading, not after."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise PolicyError(
+                f"端口 {port} 已被占用（可能已有一个助手在运行）：请关闭它，或换一个端口，如 "
+                f"`make run PORT={port + 1}` 或 `policy-assistant serve --port {port + 1}`"
+            ) from None
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
+    ensure_port_free(host, port)
     assistant = PolicyAssistant(settings)
     assistant.warm_up()
     app = build_app(assistant, settings)

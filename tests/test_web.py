@@ -46,6 +46,47 @@ def test_gradio_client_endpoints(server):
     result = client.predict(json.dumps({"recognition_level": "隐形冠军"}), api_name="/calculate")
     assert result["items"][0]["amount_yuan"] == 1000000 and result["total_yuan"] == 1000000
     assert "error" in client.predict("{not json", api_name="/calculate")
+    # /calculate judges validity on the day it is given; the policies had ended by 2030.
+    later = client.predict(json.dumps({"recognition_level": "隐形冠军"}), "2030-01-01", api_name="/calculate")
+    assert later["as_of"] == "2030-01-01" and later["items"][0]["status"] == "expired" and later["total_yuan"] == 0
+
+
+def test_answer_endpoint_returns_the_whole_ask_json_with_the_conversation_and_the_date(server):
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    named = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert [p["parameter_name"] for p in named["/answer"]["parameters"]] == ["question", "as_of", "history"]
+    assert named["/answer"]["returns"][0]["python_type"]["type"] != "Any"
+
+    result = client.predict("能补多少？", "2024-05-01", ["我们做数字化改造投入了800万元，已经验收合格"], api_name="/answer")
+    assert set(result) >= {"question", "answer", "abstained", "confidence", "citations", "calculation", "latency_ms"}
+    assert result["abstained"] is False and 0 < result["confidence"] <= 1
+    assert result["calculation"] is not None and result["calculation"]["total_yuan"] > 0
+    assert result["citations"][0]["doc_number"]
+
+    refused = client.predict("今天天气怎么样", "", [], api_name="/answer")
+    assert refused["calculation"] is None and refused["citations"] == [] or refused["abstained"] in (True, False)
+    with pytest.raises(Exception, match="日期格式"):
+        client.predict("能补多少？", "明天", [], api_name="/answer")
+
+
+def test_a_busy_port_is_one_clear_line_before_anything_loads(tmp_path):
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port), "--index", str(tmp_path / "none")],
+            capture_output=True, text=True, timeout=120,
+        )
+    assert process.returncode == 2
+    assert process.stderr.strip().count("\n") == 0 and "Traceback" not in process.stderr
+    assert f"端口 {port} 已被占用" in process.stderr and f"PORT={port + 1}" in process.stderr
 
 
 @pytest.mark.browser
@@ -145,6 +186,9 @@ def test_browser_shows_ingested_markup_as_text(tmp_path, corpus_index, embedding
             assert '<div id="overlay"' in page.locator("#citations").inner_text()  # the characters are there
             assert "《关于支持海豚产业的`通知`》" in page.locator("#chat").inner_text()
             assert "`通知`" in page.locator("#citations").inner_text()  # a backtick stays a backtick
+            # no administrator password here: no document desk either
+            assert page.get_by_role("tab", name="文档管理").count() == 0
+            assert page.get_by_role("tab", name="条款查询").count() == 1
             page.screenshot(path=str(ARTIFACTS / "hostile-text.png"), full_page=True)
             browser.close()
     finally:
