@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from dataclasses import dataclass
 from datetime import date
 
 from .answer import Evidence, compose, to_citation
@@ -20,6 +21,17 @@ from .models import Answer, Citation, PolicyError
 from .retrieve import Filters, Retrieval, Retriever
 from .store import Index, active_generation
 from .tokens import to_simplified, tokenize, words
+
+
+@dataclass
+class Gathered:
+    """What retrieval found for one question, ready to be composed into an answer."""
+
+    query: str  # the question as read in its conversation
+    evidence: Evidence
+    dense_down: bool = False
+    started: float = 0.0  # perf_counter when the question arrived
+
 
 KEYWORD_ONLY_NOTICE = "（语义检索暂不可用，本次仅按关键词检索，结果可能不全。）"
 _FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|还有|另外|其中|它|这个|该)")
@@ -72,6 +84,14 @@ class PolicyAssistant:
         filters: Filters | None = None,
         facts: dict | None = None,
     ) -> Answer:
+        """Retrieve, then compose: the two stages ``chain.answer_chain`` runs as LangChain steps."""
+        return self.respond(self.gather(question, as_of, history, filters), qid=qid, facts=facts)
+
+    def gather(
+        self, question: str, as_of: date | None = None, history: list[str] | None = None, filters: Filters | None = None
+    ) -> Gathered:
+        """Stage one of an answer: the question read in its conversation, and what the
+        retrievers found for it (with the probability that the first find answers it)."""
         started = time.perf_counter()
         question = (question or "").strip()
         as_of = as_of or self.settings.today()
@@ -93,15 +113,21 @@ class PolicyAssistant:
             max_idf=self.retriever.max_idf,
             confidence=self.confidence_of(retrieval, query),
         )
+        return Gathered(query=query, evidence=evidence, dense_down=retrieval.dense_down, started=started)
+
+    def respond(self, gathered: Gathered, qid: str | None = None, facts: dict | None = None) -> Answer:
+        """Stage two: the cited answer composed from the evidence, with a calculation when an
+        amount was asked and the calculator's clause is among the citations."""
+        evidence = gathered.evidence
         answer = compose(evidence, self.settings.answer, qid=qid)
-        answer.question = question
-        calculation = self._calculation_for(query, as_of, facts)
+        answer.question = evidence.question
+        calculation = self._calculation_for(gathered.query, evidence.as_of, facts)
         calculation = _supported(calculation, answer.citations[:3])
         if calculation is not None:
             answer = _with_calculation(answer, calculation)
-        if retrieval.dense_down and retrieval.hits and not answer.abstained:
+        if gathered.dense_down and evidence.hits and not answer.abstained:
             answer.answer = KEYWORD_ONLY_NOTICE + "\n" + answer.answer
-        answer.latency_ms = (time.perf_counter() - started) * 1000
+        answer.latency_ms = (time.perf_counter() - gathered.started) * 1000
         return answer
 
     def retrieve(
