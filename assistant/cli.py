@@ -169,12 +169,19 @@ def cmd_lookup(args) -> int:
     from .service import PolicyAssistant
 
     assistant = PolicyAssistant(_settings(args))
-    results = assistant.lookup(args.query, filters=Filters(doc_ids=args.doc, statuses=args.status), k=args.k)
+    found = assistant.find(args.query, filters=Filters(doc_ids=args.doc, statuses=args.status), k=args.k)
     if args.json:
-        _print_json([c.to_json() for c in results])
-    else:
-        for c in results:
-            print(f"[{c.n}] 《{c.doc_title}》{c.doc_number or ''} {c.section}（{c.status}）\n{c.text}\n")
+        _print_json([c.to_json() for c in found.citations()])
+        return 0
+    shown = lambda c: print(f"[{c.n}] 《{c.doc_title}》{c.doc_number or ''} {c.section}（{c.status}）\n{c.text}\n")  # noqa: E731
+    more = f"（列出前 {len(found.exact)} 条）" if found.exact_total > len(found.exact) else ""
+    print(f"精确匹配 {found.exact_total} 条{more}" if found.exact_total else f"没有条款包含「{found.query}」", file=sys.stderr)
+    for c in found.exact:
+        shown(c)
+    if found.related:
+        print(f"—— 相关条款 {len(found.related)} 条 ——", file=sys.stderr)
+        for c in found.related:
+            shown(c)
     return 0
 
 

@@ -63,6 +63,9 @@ class RetrievalConfig:
     coverage_weight: float = 0.2  # rerank: share of the question's words found in the clause
     dense: bool = True  # False: BM25 alone (ablation, or the vector store is down)
     top_k: int = 5
+    # The desk lists a clause as "related" only when it holds this IDF-weighted share of the
+    # query's words: "今天天气" lists nothing rather than ten random clauses.
+    related_coverage: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class Limits:
 
     question_chars: int = 1000
     lookup_chars: int = 200
+    lookup_exact: int = 100  # exact matches listed on the desk (all are counted)
     file_bytes: int = 20 * 1024 * 1024  # a policy file (upload or ingest)
     document_chars: int = 1_000_000  # cleaned text of one document
     document_chunks: int = 5000

@@ -37,3 +37,26 @@ def same_document_number(cited: str, own: str) -> bool:
     """A 文号 as another text cites it ("原嘉政发〔2016〕1号") names the document whose own is ``own``."""
     a, b = normalise_doc_number(cited), normalise_doc_number(own)
     return bool(a and b and a.endswith(b))
+
+
+# How people shorten a 文号 on the phone: "32号文", "2023年32号", "〔2023〕32号文件".
+SHORT_REFERENCE = re.compile(
+    r"(?:(\d{4})\s*年\s*|[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*)?第?(\d{1,4})\s*号(文件|文)?"
+)
+
+
+def short_reference(text: str) -> tuple[int | None, int, bool] | None:
+    """(year or None, serial, said "文") of a shortened 文号, or None. A full 文号 is not short."""
+    if DOC_NUMBER_IN_TEXT.search(text):
+        return None
+    match = SHORT_REFERENCE.search(text)
+    if not match:
+        return None
+    year = match.group(1) or match.group(2)
+    return (int(year) if year else None), int(match.group(3)), bool(match.group(4))
+
+
+def serial_of(number: str) -> tuple[int, int] | None:
+    """(year, serial) of a standard 文号."""
+    match = DOC_NUMBER_IN_TEXT.search(number)
+    return (int(match.group(2)), int(match.group(3))) if match else None

@@ -36,7 +36,9 @@ def _yes_or_no(question: str, keywords: list[str]) -> bool | None:
             before = question[max(0, match.start() - 6): match.start()]
             if re.search(_NEGATORS + r"[^，。,]{0,3}$", before):
                 return False
-            if word == core or question[max(0, match.start() - 1): match.start()] == "已":
+            said_done = re.search(r"已经?$", question[max(0, match.start() - 2): match.start()]) or \
+                question[match.end(): match.end() + 1] == "了"  # "已经验收了", "验收了"
+            if word == core or said_done:
                 return True
     return None
 

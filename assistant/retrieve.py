@@ -19,7 +19,7 @@ from datetime import date
 import numpy as np
 
 from .config import RetrievalConfig
-from .docnumber import normalise_doc_number, strip_doc_number
+from .docnumber import SHORT_REFERENCE, normalise_doc_number, serial_of, short_reference, strip_doc_number
 from .models import Chunk, DocumentMeta
 from .numbers import CN_NUMERALS, cn_to_int
 from .store import Index, VectorStoreUnavailable
@@ -59,24 +59,58 @@ class Filters:
     responsible: str | None = None
 
 
+# Clause references as hotline callers say them, in any bracket style:
+# "四、（二）", "四(二)", "四（二）", "第四部分第二条", "第三条", "第四条第二款", "（3）", "2.".
+_CLAUSE_REF = re.compile(
+    rf"第([{_CN}\d]+)(部分|条|章|款|项)|([{_CN}]+)(?:、|\s*(?=[（(][{_CN}]))|[（(]([{_CN}]+)[）)]|[（(](\d+)[）)]"
+    r"|(?<![\d.])(\d{1,2})[.．](?!\d)"
+)
+# When a document numbers 一、（一）1. rather than 第X条, "第四条第二款第三项" means 四、（二）3.
+ARTICLE_SPEECH = {"article": "cn_dun", "paragraph": "cn_paren", "item": "ar_dot"}
+
+
 def clause_reference(query: str) -> list[tuple[str, int]]:
-    """'四、（二）' / '第四部分第二条' / '第三条' → [(kind, number), …] in order."""
+    """'四、（二）' / '四(二)' / '第四部分第二条' / '第三条' → [(kind, number), …] in order."""
     refs: list[tuple[str, int]] = []
-    for match in re.finditer(
-        rf"第([{_CN}\d]+)(部分|条|章)|([{_CN}]+)、|（([{_CN}]+)）|\(([{_CN}]+)\)|（(\d+)）|(?<![\d.])(\d{{1,2}})[.．](?!\d)", query
-    ):
+    for match in _CLAUSE_REF.finditer(query):
         if match.group(1):
-            kind = {"部分": "cn_dun", "条": "article", "章": "chapter"}[match.group(2)]
+            kind = {"部分": "cn_dun", "条": "article", "章": "chapter", "款": "paragraph", "项": "item"}[match.group(2)]
+            if kind == "article" and refs and refs[-1][0] == "cn_dun":
+                kind = "cn_paren"  # 第四部分第二条
             refs.append((kind, cn_to_int(match.group(1))))
         elif match.group(3):
             refs.append(("cn_dun", cn_to_int(match.group(3))))
-        elif match.group(4) or match.group(5):
-            refs.append(("cn_paren", cn_to_int(match.group(4) or match.group(5))))
+        elif match.group(4):
+            refs.append(("cn_paren", cn_to_int(match.group(4))))
+        elif match.group(5):
+            refs.append(("ar_paren", int(match.group(5))))
         elif match.group(6):
-            refs.append(("ar_paren", int(match.group(6))))
-        elif match.group(7):
-            refs.append(("ar_dot", int(match.group(7))))
+            refs.append(("ar_dot", int(match.group(6))))
     return refs
+
+
+def search_terms(query: str) -> list[str]:
+    """The words a desk query asks for literally: split at spaces, without any 文号 or clause
+    reference it also names."""
+    rest = _CLAUSE_REF.sub(" ", SHORT_REFERENCE.sub(" ", strip_doc_number(query)))
+    return [t for t in re.split(r"[\s,，、;；]+", rest) if len(_bare(t)) >= 1]
+
+
+def _bare(text: str) -> str:
+    """Text compared literally: simplified, lower case, no brackets, quotes or spaces."""
+    return re.sub(r"[\s（）()「」“”\"《》【】]", "", normalise(text))
+
+
+def _matching_clauses(clauses, refs: list[tuple[str, int]]) -> list[str]:
+    """Clauses whose path holds the references in order, the last one being the clause itself."""
+    matched = []
+    for clause in clauses:
+        kinds = [x for x in (label_kind(p) for p in clause.path) if x]
+        if refs and len(kinds) >= len(refs) and all(
+            any(kind == ref for kind in kinds[i:]) for i, ref in enumerate(refs)
+        ) and kinds[-1] == refs[-1]:
+            matched.append(clause.clause_id)
+    return matched
 
 
 def _scaled(scores: np.ndarray) -> np.ndarray:
@@ -130,8 +164,32 @@ class Retriever:
         return allowed
 
     def referenced_doc(self, query: str) -> str | None:
+        """The document a query names by 文号: in full, or shortened ("32号文", "2023年32号")
+        when that names one document and the query says 文 or names a clause."""
         number = normalise_doc_number(query)
-        return self._by_number.get(number) if number else None
+        if number:
+            return self._by_number.get(number)
+        short = short_reference(query)
+        if not short or not (short[2] or clause_reference(SHORT_REFERENCE.sub(" ", query))):
+            return None
+        year, serial, _ = short
+        found = [doc_id for n, doc_id in self._by_number.items() if n and (s := serial_of(n)) and s[1] == serial
+                 and (year is None or s[0] == year)]
+        return found[0] if len(found) == 1 else None
+
+    def containing(self, terms: list[str], as_of: date, filters: Filters | None = None) -> list[Hit]:
+        """Every clause whose text holds all the terms (brackets and width ignored), in document order."""
+        if not terms:
+            return []
+        filters = filters or Filters()
+        allowed = set(self.allowed_docs(filters, as_of))
+        wanted = [_bare(t) for t in terms]
+        return [
+            Hit(chunk=c, meta=self.index.documents[c.doc_id].meta, score=1.0, coverage=1.0)
+            for c in self.index.chunks
+            if c.doc_id in allowed and (not filters.responsible or any(filters.responsible in u for u in c.responsible))
+            and all(w in _bare(c.text) for w in wanted)
+        ]
 
     # -- search ------------------------------------------------------------
     def search(self, query: str, as_of: date, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
@@ -213,18 +271,17 @@ class Retriever:
         return Retrieval(hits=hits[:k], lexical_strength=strength, dense_used=dense_used, dense_down=dense_down)
 
     def _direct_clause(self, query: str, doc_id: str) -> list[Hit]:
-        refs = clause_reference(strip_doc_number(query))
+        refs = clause_reference(SHORT_REFERENCE.sub(" ", strip_doc_number(query)))
         if not refs:
             return []
         doc = self.index.documents[doc_id]
-        matched_clause_ids = []
-        for clause in doc.clauses:
-            kinds = [label_kind(p) for p in clause.path]
-            kinds = [x for x in kinds if x]
-            if len(kinds) >= len(refs) and all(
-                any(kind == ref for kind in kinds[i:]) for i, ref in enumerate(refs)
-            ) and kinds[-1] == refs[-1]:
-                matched_clause_ids.append(clause.clause_id)
+        matched_clause_ids = _matching_clauses(doc.clauses, refs)
+        if not matched_clause_ids and any(kind in ARTICLE_SPEECH for kind, _ in refs):
+            # "第四条第二款" in a document numbered 一、（一）: read as 四、（二）; in a statute the 款
+            # is a paragraph of the article, which is quoted whole.
+            spoken = [(ARTICLE_SPEECH.get(kind, kind), n) for kind, n in refs]
+            articles = [(k, n) for k, n in refs if k == "article"]
+            matched_clause_ids = _matching_clauses(doc.clauses, spoken) or _matching_clauses(doc.clauses, articles)
         if not matched_clause_ids:
             return []
         wanted = set(matched_clause_ids)

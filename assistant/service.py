@@ -17,8 +17,9 @@ from .answer import Evidence, compose, to_citation
 from .confidence import DENSE_SIGNALS, ConfidenceModel, signals_of
 from .config import CONFIDENCE_MODEL, Settings
 from .embed import make_embeddings
+from .intent import asks_something_else
 from .models import Answer, Citation, PolicyError
-from .retrieve import Filters, Retrieval, Retriever
+from .retrieve import Filters, Retrieval, Retriever, search_terms
 from .store import Index, active_generation
 from .tokens import to_simplified, tokenize, words
 
@@ -33,8 +34,33 @@ class Gathered:
     started: float = 0.0  # perf_counter when the question arrived
 
 
+@dataclass
+class Lookup:
+    """A desk search: exact matches (all of them, counted) set apart from related clauses."""
+
+    query: str
+    exact: list[Citation]
+    related: list[Citation]
+    exact_total: int = 0  # may exceed len(exact) when there are very many
+    named_clause: bool = False  # the query named a clause by 文号 and number
+
+    def citations(self) -> list[Citation]:
+        return self.exact + self.related
+
+    def to_json(self) -> dict:
+        return {"query": self.query, "exact_total": self.exact_total, "named_clause": self.named_clause,
+                "exact": [c.to_json() for c in self.exact], "related": [c.to_json() for c in self.related]}
+
+
 KEYWORD_ONLY_NOTICE = "（语义检索暂不可用，本次仅按关键词检索，结果可能不全。）"
-_FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|还有|另外|其中|它|这个|该)")
+_FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果|要是|假如|假设|还有|另外|其中|它|这个|这项|该|此|上述|同样)")
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the one before: it opens with a pointing word, or says too
+    little to stand alone ("最高多少？", "还有效吗")."""
+    question = question.strip()
+    return bool(_FOLLOW_UP.match(question)) or len(tokenize(question)) <= 3
 
 
 class PolicyAssistant:
@@ -65,15 +91,17 @@ class PolicyAssistant:
 
     # -- questions ---------------------------------------------------------
     def contextualise(self, question: str, history: list[str] | None) -> str:
-        """A follow-up ("那示范样本项目呢？") is read together with the previous question."""
-        if not history:
+        """A follow-up ("最高能补多少？", "那示范样本项目呢？", "这个政策还有效吗？") is read with its
+        topic: the last question that was not itself a follow-up, and every follow-up since, so
+        the topic and the facts stated on the way (800万, 已验收) carry over several turns."""
+        if not history or not is_follow_up(question):
             return question
-        previous = history[-1]
-        short = len(tokenize(question)) <= 3
-        if _FOLLOW_UP.match(question.strip()) or short:
-            # the new words weigh double: "那桐乡市呢？" replaces the place, keeps the topic
-            return f"{previous} {question} {question}"
-        return question
+        start = len(history) - 1
+        while start > 0 and is_follow_up(history[start]):
+            start -= 1
+        topic = " ".join(history[start:])
+        # the new words weigh double: "那桐乡市呢？" replaces the place, keeps the topic
+        return f"{topic} {question} {question}"
 
     def ask(
         self,
@@ -121,7 +149,10 @@ class PolicyAssistant:
         evidence = gathered.evidence
         answer = compose(evidence, self.settings.answer, qid=qid)
         answer.question = evidence.question
-        calculation = self._calculation_for(gathered.query, evidence.as_of, facts)
+        # The turn's own question decides whether to calculate: "这个政策还有效吗" after an amount
+        # question asks about validity; "如果纳入示范样本呢" asks nothing of its own and goes on.
+        calculation = None if asks_something_else(evidence.question) else \
+            self._calculation_for(gathered.query, evidence.as_of, facts)
         calculation = _supported(calculation, answer.citations[:3])
         if calculation is not None:
             answer = _with_calculation(answer, calculation)
@@ -155,15 +186,46 @@ class PolicyAssistant:
         return answer_amount_question(question, as_of, extra_facts=facts)
 
     def lookup(self, query: str, as_of: date | None = None, filters: Filters | None = None, k: int = 10) -> list[Citation]:
+        """Clauses for a query, exact matches first (no padding): ``find`` as one list."""
+        return self.find(query, as_of, filters, k).citations()
+
+    def find(self, query: str, as_of: date | None = None, filters: Filters | None = None, k: int = 10) -> Lookup:
+        """The hotline desk's search: the clauses the query names (文号 + clause) or that contain
+        every search term, all of them and counted; then up to ``k`` related clauses, only
+        those sharing the query's words (a query about the weather gets none)."""
         as_of = as_of or self.settings.today()
-        if not (query or "").strip():
-            return []
+        query = (query or "").strip()
+        if not query:
+            return Lookup(query=query, exact=[], related=[])
         limit = self.settings.limits.lookup_chars
         if len(query) > limit:
             raise PolicyError(f"查询过长（{len(query)} 字，上限 {limit} 字）：请只输入关键词或 文号+条款号")
         self._follow_swaps()
-        hits = self.retriever.search(query.strip(), as_of, filters, k=k)
-        return [to_citation(n, hit, as_of) for n, hit in enumerate(hits, 1)]
+        retrieval = self.retriever.retrieve(query, as_of, filters, k=max(k, 40))
+        hits = retrieval.hits
+        direct = [h for h in hits if h.direct]
+        if direct:
+            exact = direct
+        else:
+            exact = self.retriever.containing(search_terms(query), as_of, filters)
+            rank = {h.chunk.chunk_id: i for i, h in enumerate(hits)}
+            exact.sort(key=lambda h: rank.get(h.chunk.chunk_id, len(rank)))
+        chosen = {h.chunk.chunk_id for h in exact}
+        related = [] if direct else [  # a named clause is the answer; its neighbours are its context
+            h for h in hits if h.chunk.chunk_id not in chosen and h.coverage >= self.settings.retrieval.related_coverage
+        ][:k]
+        n = 0
+
+        def cite(group: list) -> list[Citation]:
+            nonlocal n
+            out = []
+            for hit in group:
+                n += 1
+                out.append(to_citation(n, hit, as_of))
+            return out
+
+        return Lookup(query=query, exact=cite(exact[: self.settings.limits.lookup_exact]), related=cite(related),
+                      exact_total=len(exact), named_clause=bool(direct))
 
     def clause_context(self, chunk_id: str, radius: int = 1) -> list[dict]:
         """The clause and its neighbours, for reading a clause in its document."""

@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from assistant.retrieve import Filters
 
 
@@ -119,8 +121,32 @@ def test_follow_up_is_read_with_the_previous_question(assistant):
 
 
 def test_lookup_filters_by_status_and_document(assistant):
-    hits = assistant.lookup("补助", as_of=date(2024, 5, 1), filters=Filters(statuses=["draft"]))
+    hits = assistant.lookup("招商", as_of=date(2024, 5, 1), filters=Filters(statuses=["draft"]))
     assert hits and all(h.status == "draft" for h in hits)
     doc = "jiashan-city-industrial-policies-2023.p02"
     hits = assistant.lookup("奖补", filters=Filters(doc_ids=[doc]))
     assert hits and {h.doc_id for h in hits} == {doc}
+
+
+@pytest.mark.parametrize("query", [
+    "嘉政办发〔2023〕32号 四、（二）", "嘉政办发[2023]32号 四(二)", "嘉政办发（2023）32号 四（二）",
+    "32号文 四、（二）", "2023年32号 四（二）", "32号 第四条第二款", "嘉政办发〔2023〕32号 第四部分第二条",
+])
+def test_a_clause_named_in_any_bracket_style_or_short_form_comes_first_and_alone(assistant, query):
+    found = assistant.find(query, as_of=date(2024, 5, 1))
+    assert found.named_clause and found.exact_total == 1 and found.related == []
+    assert found.exact[0].doc_number == "嘉政办发〔2023〕32号"
+    assert found.exact[0].section.startswith("四、支持政策 / （二）")
+
+
+def test_the_desk_counts_exact_matches_and_sets_related_clauses_apart(assistant):
+    found = assistant.find("首台（套）", as_of=date(2024, 5, 1))
+    assert found.exact_total == 3 == len(found.exact)
+    assert all("首台（套）" in c.text or "首台套" in c.text for c in found.exact)
+    assert not any("首台（套）" in c.text for c in found.related)
+    assert [c.n for c in found.citations()] == list(range(1, len(found.citations()) + 1))
+
+
+def test_a_query_about_nothing_in_the_documents_finds_nothing_rather_than_ten_random_clauses(assistant):
+    found = assistant.find("今天天气", as_of=date(2024, 5, 1))
+    assert found.exact == [] and found.related == []
