@@ -179,6 +179,23 @@ def list_facts() -> list[dict]:
     ]
 
 
+def facts_by_policy() -> list[tuple[str, list[str]]]:
+    """The form's groups: facts several policies read first, then each policy's own facts,
+    in the order facts.yaml lists them."""
+    specs, files = load_rules()
+    per_policy = [
+        (f.policy.title, {n for r in f.rules for n in fact_names(r)} | {e.fact for e in f.exclusions}) for f in files
+    ]
+    count: dict[str, int] = {}
+    for _, names in per_policy:
+        for name in names:
+            count[name] = count.get(name, 0) + 1
+    order = list(specs)
+    groups = [("多项政策共用", [n for n in order if count.get(n, 0) > 1])]
+    groups += [(title, [n for n in order if n in names and count[n] == 1]) for title, names in per_policy]
+    return [(title, names) for title, names in groups if names]
+
+
 # ---------------------------------------------------------------------------
 # Engine
 

@@ -6,6 +6,7 @@ Each arrow passes one of these types, never a loose dict.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Literal
@@ -55,6 +56,13 @@ class DocumentMeta(BaseModel):
     superseded_on: date | None = None  # the day that document took effect
     supersedes: list[str] = []  # doc_ids this one repealed
     supersedes_titles: list[str] = []
+
+    @property
+    def short_title(self) -> str:
+        """The policy a 印发 notice carries ("嘉兴市专精特新中小企业培育三年行动计划（2023—2025年）"),
+        else the title: what people call the document."""
+        carried = re.search(r"关于(?:印发|转发)《?(.+?)》?的通知$", self.title)
+        return carried.group(1) if carried else self.title
 
     def status(self, as_of: date) -> Status:
         if self.draft:
