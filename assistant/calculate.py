@@ -14,7 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -68,19 +68,80 @@ class RateWhen(Strict):
     wording: str
 
 
-class Formula(Strict):
-    kind: Literal["by_category", "rate", "ceiling", "matching", "fixed"]
-    fact: str | None = None
-    amounts: dict[str, int] | None = None
-    base: str | None = None
-    rate: Decimal | None = None
+class _FormulaBase(Strict):
+    cap: int | None = None  # the clause's ceiling (yuan)
+    per: str | None = None  # what the ceiling is per ("每个项目")
+
+    def inputs(self) -> list[str]:
+        """The facts the formula reads (conditions aside)."""
+        return []
+
+    def largest(self) -> int | None:
+        """The most the clause can pay: its ceiling, or its largest category amount."""
+        return self.cap
+
+
+class FixedFormula(_FormulaBase):
+    """A fixed sum: "给予一次性奖励50万元"."""
+
+    kind: Literal["fixed"]
+    amount: int
+
+    def largest(self) -> int | None:
+        return self.cap or self.amount
+
+
+class CategoryFormula(_FormulaBase):
+    """An amount per category of a fact: "单项冠军300万元、小巨人150万元"."""
+
+    kind: Literal["by_category"]
+    fact: str
+    amounts: dict[str, int]
+
+    def inputs(self) -> list[str]:
+        return [self.fact]
+
+    def largest(self) -> int | None:
+        return self.cap or max(self.amounts.values())
+
+
+class RateFormula(_FormulaBase):
+    """A share of a base: "按数字化投入20%补助，最高300万元"; another rate when a fact holds."""
+
+    kind: Literal["rate"]
+    base: str
+    rate: Decimal
     rate_when: list[RateWhen] = []
-    cap: int | None = None
-    per: str | None = None
-    amount: int | None = None
-    provincial_rate: Decimal | None = None
-    match_ratio: Decimal | None = None
-    fx: str | None = None
+
+    def inputs(self) -> list[str]:
+        return [self.base]
+
+
+class MatchingFormula(_FormulaBase):
+    """A city award matching a provincial one: base × exchange rate × provincial rate × ratio."""
+
+    kind: Literal["matching"]
+    base: str
+    fx: str
+    provincial_rate: Decimal
+    match_ratio: Decimal
+
+    def inputs(self) -> list[str]:
+        return [self.base, self.fx]
+
+
+class CeilingFormula(_FormulaBase):
+    """Only a ceiling ("最高不超过50万元"): no amount can be computed from the text."""
+
+    kind: Literal["ceiling"]
+    cap: int
+
+
+# The kinds differ in what they need: each names its own required fields, so a rate rule
+# without a base or a fixed rule without an amount is refused when the rules load.
+Formula = Annotated[
+    FixedFormula | CategoryFormula | RateFormula | MatchingFormula | CeilingFormula, Field(discriminator="kind")
+]
 
 
 class Rule(Strict):
@@ -129,8 +190,9 @@ def fact_names(rule: Rule) -> set[str]:
     for c in rule.conditions:
         names |= {x.fact for x in c.any_of} if isinstance(c, AnyOf) else {c.fact}
     f = rule.formula
-    names |= {n for n in (f.fact, f.base, f.fx) if n}
-    names |= {w.fact for w in f.rate_when}
+    names |= set(f.inputs())
+    if isinstance(f, RateFormula):
+        names |= {w.fact for w in f.rate_when}
     names |= {e.fact for e in rule.exclusions}
     if rule.applies_when:
         names.add(rule.applies_when.fact)
@@ -301,7 +363,7 @@ def evaluate_rule(rule: Rule, policy: Policy, file_exclusions: list[Membership],
         "status": "eligible",
         "amount_yuan": None,
         # the most this rule can pay: the clause's ceiling, or its largest category amount
-        "cap_yuan": rule.formula.cap or (max(rule.formula.amounts.values()) if rule.formula.amounts else None),
+        "cap_yuan": rule.formula.largest(),
         "reasons": [],
         "missing_facts": [],
         "trace": trace,
@@ -355,7 +417,7 @@ def evaluate_rule(rule: Rule, policy: Policy, file_exclusions: list[Membership],
         failed.append("或".join(c.wording for c in options) if len(options) > 1 else options[0].wording)
 
     formula = rule.formula
-    needed = [n for n in (formula.fact, formula.base, formula.fx) if n]
+    needed = formula.inputs()
     for name in needed:
         if facts.get(name) is None:
             missing(name)
@@ -369,20 +431,20 @@ def evaluate_rule(rule: Rule, policy: Policy, file_exclusions: list[Membership],
         return item
 
     amount: Decimal | None = None
-    if formula.kind == "fixed":
-        amount = Decimal(formula.amount or 0)
+    if isinstance(formula, FixedFormula):
+        amount = Decimal(formula.amount)
         trace.append(f"定额：{wan(amount)}")
-    elif formula.kind == "by_category":
+    elif isinstance(formula, CategoryFormula):
         value = facts[formula.fact]
-        if str(value) not in (formula.amounts or {}):
+        if str(value) not in formula.amounts:
             item["status"] = "ineligible"
             item["reasons"].append(f"{specs[formula.fact].meaning}为「{value}」，本条没有对应的金额")
             return item
         amount = Decimal(formula.amounts[str(value)])
         trace.append(f"按类别「{value}」：{wan(amount)}")
-    elif formula.kind == "rate":
+    elif isinstance(formula, RateFormula):
         base = facts[formula.base]
-        rate = formula.rate or Decimal(0)
+        rate = formula.rate
         for when in formula.rate_when:
             if facts.get(when.fact) == when.value:
                 rate = when.rate
@@ -392,17 +454,17 @@ def evaluate_rule(rule: Rule, policy: Policy, file_exclusions: list[Membership],
         raw = base * rate
         trace.append(f"{specs[formula.base].meaning} {wan(base)} × {format((rate * 100).normalize(), 'f')}% = {wan(raw)}")
         amount = raw
-    elif formula.kind == "matching":
+    elif isinstance(formula, MatchingFormula):
         base, fx = facts[formula.base], facts[formula.fx]
-        provincial = base * fx * (formula.provincial_rate or 0)
-        city = provincial * (formula.match_ratio or 0)
+        provincial = base * fx * formula.provincial_rate
+        city = provincial * formula.match_ratio
         trace.append(f"省级奖补：{_fmt(base, specs[formula.base])} × 汇率{format(fx.normalize(), 'f')} × "
-                     f"{format(((formula.provincial_rate or 0) * 100).normalize(), 'f')}% = {wan(provincial)}")
-        trace.append(f"市级1:{format((formula.match_ratio or 0).normalize(), 'f')}配套：{wan(provincial)} × "
-                     f"{format((formula.match_ratio or 0).normalize(), 'f')} = {wan(city)}")
+                     f"{format((formula.provincial_rate * 100).normalize(), 'f')}% = {wan(provincial)}")
+        trace.append(f"市级1:{format(formula.match_ratio.normalize(), 'f')}配套：{wan(provincial)} × "
+                     f"{format(formula.match_ratio.normalize(), 'f')} = {wan(city)}")
         item["provincial_yuan"] = yuan(provincial)
         amount = city
-    elif formula.kind == "ceiling":
+    elif isinstance(formula, CeilingFormula):
         item["reasons"].append(
             f"条款只规定上限：{formula.per or ''}最高{wan(formula.cap)}，具体金额由主管部门按个案核定，不能据此算出确定数额"
         )

@@ -40,6 +40,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)  # existing documents replaced by a different file (--replace)
     superseded: list[str] = field(default_factory=list)  # "earlier ← later": repealed by a document in the index
+    rules_bound: int = 0  # subsidy rules whose clause was found in this build's documents
     errors: list[str] = field(default_factory=list)
     build: BuildStats | None = None
 
@@ -53,6 +54,7 @@ class IngestReport:
             "removed": self.removed,
             "replaced": self.replaced,
             "superseded": self.superseded,
+            "rules_bound": self.rules_bound,
             "errors": self.errors,
             "embedded": self.build.embedded if self.build else 0,
             "build_seconds": round(self.build.seconds, 2) if self.build else 0.0,
@@ -110,6 +112,21 @@ def parse_file(
                 raise PolicyError(f"meta/{doc_id}.yaml: 字段 {where} 无效：{first['msg']}") from None
         documents.append(build_document(text, meta))
     return documents, split.known_titles
+
+
+def _check_rules(documents: dict[str, PolicyDocument]) -> int:
+    """When the bundled corpus is in this index, every subsidy rule must find its clause in it;
+    otherwise the build stops, naming the rules (an index of other documents has none to bind)."""
+    if not any(d.meta.source_file.startswith("corpus/") for d in documents.values()):
+        return 0
+    from .bind import bind_rules
+    from .calculate import load_rules
+
+    _, rule_files = load_rules()
+    bindings, problems = bind_rules(rule_files, documents)
+    if problems:
+        raise PolicyError("补贴规则与条款对不上，索引未改动：\n" + "\n".join(problems))
+    return len(bindings)
 
 
 def _meta_files(files: list[Path]) -> list[Path]:
@@ -277,6 +294,7 @@ def _ingest_locked(
         return report
     if not current:
         raise PolicyError("索引中将没有任何文档；至少保留一个文档")
+    report.rules_bound = _check_rules(current)
     report.superseded = [f"{x.earlier} ← {x.later}" for x in supersede.link(list(current.values()))]
     report.build = build_index(
         settings.index_dir,

@@ -124,3 +124,98 @@ def test_every_rule_has_a_case():
     _, files = load_rules()
     covered = {rule_id for case in CASES for rule_id in case["expect"]}
     assert {r.id for f in files for r in f.rules} <= covered
+
+
+@pytest.mark.parametrize("formula, missing", [
+    ({"kind": "rate", "rate": "0.2"}, "base"),  # a rate of nothing
+    ({"kind": "fixed"}, "amount"),  # a fixed award of no amount
+    ({"kind": "by_category", "fact": "recognition_level"}, "amounts"),
+    ({"kind": "matching", "base": "fdi_paid_in_usd", "provincial_rate": "0.01", "match_ratio": "1.5"}, "fx"),
+    ({"kind": "ceiling"}, "cap"),
+    ({"kind": "percentage", "rate": "0.2"}, "kind"),
+])
+def test_each_formula_kind_requires_its_own_fields_when_the_rules_load(tmp_path, formula, missing):
+    (tmp_path / "facts.yaml").write_text((Path("corpus/rules") / "facts.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    rule = {"policy": {"doc_id": "d", "doc_number": None, "title": "t", "validity_clause": "v"},
+            "rules": [{"id": "r", "benefit": "b", "section": "s", "clause": "c", "keywords": ["k"], "formula": formula}]}
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(rule, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(PolicyError, match=missing):
+        load_rules.__wrapped__(tmp_path)
+
+
+def test_a_rule_whose_clause_is_not_in_its_document_stops_the_build_and_leaves_the_index(index_copy, embeddings, monkeypatch):
+    import assistant.calculate as calc
+    from assistant.ingest import ingest
+    from assistant.store import active_generation
+
+    specs, files = load_rules()
+    first = files[0]
+    changed = first.model_copy(update={"rules": [first.rules[0].model_copy(update={"clause": "对海豚企业给予一次性奖励999万元"})]
+                                                 + first.rules[1:]})
+    monkeypatch.setattr(calc, "load_rules", lambda directory=None: (specs, [changed] + files[1:]))
+    before = active_generation(index_copy.index_dir)
+    with pytest.raises(PolicyError, match=f"规则 {first.rules[0].id}：.*找不到它引用的条款原文"):
+        ingest(None, index_copy, embeddings=embeddings, remove=["jx-wanmu-qianyi-platform-draft"])
+    assert active_generation(index_copy.index_dir) == before
+
+
+def test_every_rule_is_bound_to_a_clause_of_the_index(index_copy, embeddings):
+    from assistant.ingest import ingest
+
+    report = ingest(None, index_copy, embeddings=embeddings, remove=["jx-wanmu-qianyi-platform-draft"])
+    assert report.rules_bound == sum(len(f.rules) for f in load_rules()[1])
+
+
+# -- properties over random enterprises ------------------------------------------------------
+
+def _fact_values():
+    specs, _ = load_rules()
+    money = st.one_of(st.none(), st.integers(min_value=0, max_value=5 * 10**9))
+    strategies = {}
+    for name, spec in specs.items():
+        if spec.type == "bool":
+            strategies[name] = st.one_of(st.none(), st.booleans())
+        elif spec.type == "enum":
+            strategies[name] = st.one_of(st.none(), st.sampled_from(spec.options))
+        elif spec.positive:
+            strategies[name] = st.one_of(st.none(), st.decimals(min_value="0.1", max_value="50", places=2))
+        elif spec.type.startswith("money"):
+            strategies[name] = money
+        else:
+            strategies[name] = st.one_of(st.none(), st.integers(min_value=0, max_value=10**6))
+    # sometimes the caller names the rules to run (as the chat does): that must not skip a project-type check
+    rule_ids = [r.id for f in load_rules()[1] for r in f.rules]
+    strategies["rules"] = st.one_of(st.none(), st.lists(st.sampled_from(rule_ids), min_size=1, unique=True))
+    return st.fixed_dictionaries(strategies).map(lambda d: {k: v for k, v in d.items() if v is not None})
+
+
+@settings(max_examples=150, deadline=None)
+@given(facts=_fact_values())
+def test_exclusive_project_types_are_never_paid_together_and_the_total_is_what_the_items_allow(facts):
+    _, files = load_rules()
+    result = calculate({k: str(v) if isinstance(v, Decimal) else v for k, v in facts.items()}, date(2024, 5, 1))
+    paid = {i["rule_id"]: i["amount_yuan"] for i in result["items"] if i["status"] == "eligible" and i["amount_yuan"]}
+    for rule_file in files:
+        groups: dict[str, list[str]] = {}
+        for rule in rule_file.rules:
+            if rule.applies_when:
+                groups.setdefault(rule.applies_when.fact, []).append(rule.id)
+        for ids in groups.values():
+            assert sum(1 for r in ids if r in paid) <= 1, (ids, paid)
+    assert result["total_yuan"] <= sum(paid.values())
+    assert result["total_yuan"] >= max(paid.values(), default=0)
+    assert all(isinstance(i["amount_yuan"], int | None) for i in result["items"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=st.sampled_from([n for n, s in load_rules()[0].items() if s.type in ("money_yuan", "money_usd", "number")]),
+       value=st.one_of(st.integers(max_value=-1), st.integers(min_value=10**13), st.just("NaN"), st.just("Infinity"),
+                       st.just("-0.5"), st.text(alphabet="万亿元abc,，", min_size=1, max_size=6)))
+def test_a_number_the_engine_refuses_never_becomes_an_amount(name, value):
+    try:
+        result = calculate({name: value}, date(2024, 5, 1))
+    except PolicyError:
+        return
+    # not refused: then it was read as a plain number within bounds, never as a hostile one
+    assert all((i["amount_yuan"] or 0) <= 10**12 for i in result["items"])
+    assert not (isinstance(value, int) and value < 0)
