@@ -35,6 +35,7 @@ browser:
 
 test: setup browser
 	$(BIN)/ruff check assistant tests app.py
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 eval: setup index

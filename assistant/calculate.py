@@ -152,6 +152,8 @@ class Rule(Strict):
     keywords: list[str]
     formula: Formula
     matter: str | None = None
+    # How the engine reads words the clause leaves open ("1:1.5配套", "累计最高"), said to the user.
+    interpretation: str | None = None
     applies_when: Membership | None = None
     conditions: list[Condition | AnyOf] = []
     exclusions: list[Membership] = []
@@ -398,7 +400,7 @@ def evaluate_rule(rule: Rule, policy: Policy, file_exclusions: list[Membership],
     failed: list[str] = []
     for condition in rule.conditions:
         options = condition.any_of if isinstance(condition, AnyOf) else [condition]
-        results = []
+        results: list[bool | None] = []
         for c in options:
             value = facts.get(c.fact)
             if value is None:
@@ -462,7 +464,7 @@ def evaluate_rule(rule: Rule, policy: Policy, file_exclusions: list[Membership],
                      f"{format((formula.provincial_rate * 100).normalize(), 'f')}% = {wan(provincial)}")
         trace.append(f"市级1:{format(formula.match_ratio.normalize(), 'f')}配套：{wan(provincial)} × "
                      f"{format(formula.match_ratio.normalize(), 'f')} = {wan(city)}")
-        item["provincial_yuan"] = yuan(provincial)
+        item["provincial_yuan"] = yuan(provincial)  # paid by the province, not part of this item's amount
         amount = city
     elif isinstance(formula, CeilingFormula):
         item["reasons"].append(
@@ -470,6 +472,8 @@ def evaluate_rule(rule: Rule, policy: Policy, file_exclusions: list[Membership],
         )
         trace.append(f"仅有上限 {wan(formula.cap)}，不计算金额")
 
+    if rule.interpretation:
+        item["interpretation"] = rule.interpretation
     if amount is not None:
         if formula.cap is not None and amount > formula.cap:
             trace.append(f"超过上限，按最高限额 {wan(formula.cap)} 计")
@@ -619,6 +623,10 @@ def render_summary(result: dict) -> str:
         steps = [t for t in item["trace"][1:] if not t.startswith("条件")]
         if steps and item["status"] in ("eligible", "expired"):
             lines.append("  计算：" + "；".join(steps))
+        if item.get("provincial_yuan") is not None and item["amount_yuan"] is not None:
+            lines.append(f"  分项：省级奖补 {wan(item['provincial_yuan'])}（省级财政兑现，不计入本项）；市级配套 {wan(item['amount_yuan'])}")
+        if item.get("interpretation"):
+            lines.append(f"  理解：{item['interpretation']}")
         for reason in item["reasons"]:
             lines.append(f"  说明：{reason}")
         lines.append(f"  依据：《{item['citation']['doc_title']}》（{item['doc_number']}）{item['section']}：{item['citation']['text']}")

@@ -25,6 +25,8 @@ def chunk_document(doc: PolicyDocument, config: ChunkingConfig = ChunkingConfig(
         first, last = pending[0], pending[-1]
         text = doc.text[first.start: last.end].strip()
         section = first.section if len(pending) == 1 else _common_section(pending)
+        named = [c.search_path or c.path for c in pending]  # clauses read from an older index have no search path
+        searched = " / ".join(named[0]) if len(pending) == 1 else " / ".join(named[0][:-1] + ["、".join(n[-1] for n in named)])
         responsible = list(dict.fromkeys(u for c in pending for u in c.responsible))
         for start, piece in _split(text, first.start, config.max_chars):
             chunks.append(
@@ -34,7 +36,7 @@ def chunk_document(doc: PolicyDocument, config: ChunkingConfig = ChunkingConfig(
                     clause_id=first.clause_id,
                     section=section,
                     text=piece,
-                    embed_text=f"{doc.meta.title}\n{section}\n{piece}",
+                    embed_text=f"{doc.meta.title}\n{searched or section}\n{piece}",
                     start=start,
                     end=start + len(piece),
                     responsible=responsible,

@@ -22,11 +22,13 @@ from .config import Settings
 from .models import PolicyError
 from .tokens import words
 
+_HALF_WIDTH = str.maketrans("（）：，", "():,")
+
 
 def norm(text: str) -> str:
     text = re.sub(r"\s+", "", text or "")
     text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
-    return text.translate(str.maketrans({"（": "(", "）": ")", "：": ":", "，": ","}))
+    return text.translate(_HALF_WIDTH)
 
 
 @dataclass

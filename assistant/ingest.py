@@ -94,7 +94,8 @@ def parse_file(
     shown = display_path(path)
     stem = stem or path.stem
     split = split_compilation(source.text, shown)
-    pieces = [(f"{stem}.p{p.toc_index:02d}", p.title, p.raw) for p in split.parts] or [(stem, None, source.text)]
+    pieces: list[tuple[str, str | None, str]] = [(f"{stem}.p{p.toc_index:02d}", p.title, p.raw) for p in split.parts]
+    pieces = pieces or [(stem, None, source.text)]
     documents = []
     for doc_id, title, raw in pieces:
         text = clean_text(raw)

@@ -200,10 +200,11 @@ def _read_html(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tu
     found = trafilatura.bare_extraction(
         data, include_tables=True, include_comments=False, favor_precision=True, with_metadata=True
     )
-    if found is None or not (found.text or "").strip():
+    text = getattr(found, "text", None) or ""
+    if not text.strip():
         return "", ()
-    body = found.text.strip()
-    title = (found.title or "").strip()
+    body = text.strip()
+    title = (getattr(found, "title", None) or "").strip()
     # The page's own heading comes first, as on paper; the <title> often carries the site's name.
     if title and title[:12] not in body[:300]:
         body = f"{title}\n{body}"

@@ -123,6 +123,7 @@ class Clause:
     start: int  # offsets in the cleaned document text
     end: int
     responsible: list[str] = field(default_factory=list)  # 责任单位
+    search_path: list[str] = field(default_factory=list)  # path with each clause's opening words, for retrieval
 
     @property
     def section(self) -> str:

@@ -38,6 +38,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -155,8 +156,8 @@ class Index:
             self.chunks = [Chunk(**json.loads(line)) for line in handle]
         self.chunk_index = {c.chunk_id: i for i, c in enumerate(self.chunks)}
         self.known_titles = [KnownTitle(**k) for k in self.manifest.known_titles]
-        self._bm25 = None
-        self._bigram = None
+        self._bm25: Any = None  # bm25s.BM25, loaded on first use
+        self._bigram: Any = None
         self._collection = None
 
     @classmethod
@@ -317,7 +318,7 @@ def build_index(
             except Exception:  # noqa: BLE001 - best effort clean-up of a failed build
                 pass
         raise
-    _remove_old_generations(index_dir, keep={name, previous_name} - {None}, settings=settings)
+    _remove_old_generations(index_dir, keep={n for n in (name, previous_name) if n}, settings=settings)
     stats.seconds = time.perf_counter() - started
     return stats
 

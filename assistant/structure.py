@@ -117,6 +117,12 @@ def _heading(body: str, kind: MarkerKind) -> str:
     return sentence if len(sentence) <= 40 else ""
 
 
+def _opening(body: str) -> str:
+    """A clause's first sentence, shortened: what it is about."""
+    sentence = re.split(r"[。；！？]", body.split("\n", 1)[0].strip(), maxsplit=1)[0]
+    return sentence if len(sentence) <= 40 else sentence[:24] + "…"
+
+
 def build_clauses(text: str) -> list[Clause]:
     markers = find_markers(text)
     clauses: list[Clause] = []
@@ -124,7 +130,7 @@ def build_clauses(text: str) -> list[Clause]:
     if text[:first].strip():
         clauses.append(
             Clause(clause_id="c0000", label="", heading="正文", text=text[:first].strip(), level=0,
-                   parent_id=None, path=["正文"], start=0, end=first, responsible=[])
+                   parent_id=None, path=["正文"], start=0, end=first, responsible=[], search_path=["正文"])
         )
     open_clauses: list[tuple[int, Clause]] = []  # (rank, clause)
     for k, marker in enumerate(markers):
@@ -139,6 +145,12 @@ def build_clauses(text: str) -> list[Clause]:
         parent = open_clauses[-1][1] if open_clauses else None
         label_text = label.strip() + heading if marker.kind.name != "annex" else label.strip()
         path = (parent.path if parent else []) + [label_text]
+        # What retrieval reads as the clause's name: its label with its opening words, even where
+        # the label shown is the label alone (an article's opening sentence states its subject;
+        # measured in evals/README.md, "Third session").
+        opening = heading or _opening(stripped[len(label):])
+        search_label = label.strip() + opening if marker.kind.name != "annex" else label.strip()
+        search_path = (parent.search_path if parent else []) + [search_label]
         clause = Clause(
             clause_id=f"c{k + 1:04d}",
             label=label.strip(),
@@ -150,6 +162,7 @@ def build_clauses(text: str) -> list[Clause]:
             start=marker.start,
             end=marker.start + len(stripped),
             responsible=extract_responsible(stripped),
+            search_path=search_path,
         )
         clauses.append(clause)
         open_clauses.append((marker.kind.rank, clause))

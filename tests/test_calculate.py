@@ -219,3 +219,18 @@ def test_a_number_the_engine_refuses_never_becomes_an_amount(name, value):
     # not refused: then it was read as a plain number within bounds, never as a hostile one
     assert all((i["amount_yuan"] or 0) <= 10**12 for i in result["items"])
     assert not (isinstance(value, int) and value < 0)
+
+
+def test_a_matching_award_states_its_reading_and_shows_the_provincial_and_city_parts_apart():
+    from assistant.calculate import render_summary
+
+    facts = {"fdi_project_type": "先进制造业", "fdi_total_investment_usd": 150000000, "fdi_year_actual_usd": 40000000,
+             "usd_cny_rate": "7.1"}
+    result = calculate(facts, date(2024, 5, 1))
+    item = next(i for i in result["items"] if i["rule_id"] == "fdi.manufacturing")
+    assert item["provincial_yuan"] == 8520000 and item["amount_yuan"] == 12780000 == result["total_yuan"]
+    assert "省级奖补 × 1.5" in item["interpretation"] and "累计" in item["interpretation"]
+    assert "县级" in item["interpretation"]  # the county standard is said, not silently given 1.5×
+    summary = render_summary(result)
+    assert "分项：省级奖补 852万元（省级财政兑现，不计入本项）；市级配套 1278万元" in summary
+    assert "理解：" in summary

@@ -129,6 +129,8 @@ def test_an_article_label_is_the_label_alone_when_its_text_runs_on():
     clauses = build_clauses(text)
     assert [c.path[-1] for c in clauses] == ["第十八条", "第十九条", "第二十条附则"]
     assert clauses[1].text.startswith("第十九条违反本条例第五条")  # the words stay in the text
+    # retrieval still reads an article by its opening words: they name its subject
+    assert clauses[1].search_path == ["第十九条违反本条例第五条或者第七条规定的，由有关部门责令改正"]
 
 
 def test_merged_clauses_are_labelled_by_their_first_and_last_labels():

@@ -155,6 +155,12 @@ def test_chat_answers_first_shows_the_new_answer_from_its_first_line_and_remembe
         assert "《" in page.locator("#chat-copy textarea").input_value()
         _ask(page, "今天天气怎么样", 4)
         assert page.locator("#chat-copy textarea").input_value() == ""
+        page.locator("#context-go").click()
+        page.wait_for_timeout(1000)
+        assert page.locator("#chat-copy textarea").input_value() == ""  # no clause of an earlier answer
+        page.locator("#clear").click()
+        page.locator("#chat .bot-row").first.wait_for(state="detached", timeout=10000)
+        assert page.locator("#chat-copy textarea").input_value() == "" and page.locator("#context").inner_text() == ""
         browser.close()
 
 
