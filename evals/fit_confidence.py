@@ -6,7 +6,8 @@ A row's label is 1 when the first citation holds one of its expected snippets (s
 unanswerable question is always 0). The model is fitted on FIT and its expected
 calibration error (ECE) measured on CHECK, sets it never saw; each set is also
 scored by a model fitted on all the others (leave one set out), the honest number
-for a new document set. Thresholds for hedging and abstaining are chosen on FIT.
+for a new document set. The hedging and abstention thresholds are constants (`AnswerConfig` in
+assistant/config.py); a refit does not move them.
 """
 
 from __future__ import annotations
