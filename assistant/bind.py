@@ -36,6 +36,9 @@ def bind_rules(rule_files: list[RuleFile], documents: dict[str, PolicyDocument])
         if document is None:
             problems.append(f"规则文件《{rule_file.policy.title}》所依据的文档 {doc_id} 不在知识库中")
             continue
+        said = rule_file.policy.overlap_clause
+        if said and _bare(said) not in _bare(document.text):
+            problems.append(f"规则文件《{rule_file.policy.title}》：在原文中找不到它引用的叠加/就高条款：{said}")
         for rule in rule_file.rules:
             quoted = _bare(rule.clause)
             section = _bare(rule.section)

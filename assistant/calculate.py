@@ -175,6 +175,10 @@ class Policy(Strict):
     validity_clause: str
     payer: str | None = None
     notes: list[str] = []
+    # With other policies' measures for the same matter: paid once at the highest (就高不重复, the
+    # default and what 32号/38号 say), or added on top (36号: "额外叠加支持"); the words that say so.
+    overlap: Literal["highest", "stack"] = "highest"
+    overlap_clause: str | None = None
 
 
 class RuleFile(Strict):
@@ -516,31 +520,48 @@ def calculate(raw_facts: dict, as_of: date, rule_ids: list[str] | None = None) -
             if rule_file.policy.payer:
                 notes.append(f"资金分担（{rule_file.policy.doc_number}）：{rule_file.policy.payer}")
             notes += [f"{rule_file.policy.doc_number}：{n}" for n in rule_file.policy.notes]
-    _highest_not_repeated(items, notes)
+    _highest_not_repeated(items, notes, {f.policy.doc_id: f.policy for f in files})
     total = sum(i["amount_yuan"] for i in items if i["status"] == "eligible" and i["amount_yuan"])
     for item in items:
         item.pop("matter", None)
     return {"as_of": as_of.isoformat(), "items": items, "total_yuan": total, "notes": notes}
 
 
-def _highest_not_repeated(items: list[dict], notes: list[str]) -> None:
-    """就高不重复: one matter covered by several measures is paid once, at the highest."""
+def _highest_not_repeated(items: list[dict], notes: list[str], policies: dict[str, Policy]) -> None:
+    """就高不重复: one matter covered by several measures is paid once, at the highest, within a
+    policy and across policies, except that a policy whose text stacks its support on top of others
+    ("额外叠加") is paid besides them (still once among its own measures)."""
     by_matter: dict[str, list[dict]] = {}
     for item in items:
         if item.get("matter") and item["status"] == "eligible" and item["amount_yuan"]:
             by_matter.setdefault(item["matter"], []).append(item)
     for group in by_matter.values():
-        if len(group) < 2:
-            continue
-        group.sort(key=lambda i: -i["amount_yuan"])
-        kept = group[0]
-        for other in group[1:]:
-            other["status"] = "excluded"
-            other["reasons"].append(f"就高不重复：同一事项已按「{kept['benefit']}」{wan(kept['amount_yuan'])}计")
-        notes.append(
-            f"就高不重复：{'、'.join(i['benefit'] for i in group)}属同一事项，取最高的「{kept['benefit']}」"
-            f"{wan(kept['amount_yuan'])}，不重复享受"
-        )
+        policy_of = {id(i): policies[i["citation"]["doc_id"]] for i in group}
+        stacked = [i for i in group if policy_of[id(i)].overlap == "stack"]
+        pools = [[i for i in group if policy_of[id(i)].overlap != "stack"]]
+        pools += [[i for i in stacked if i["citation"]["doc_id"] == d] for d in dict.fromkeys(i["citation"]["doc_id"] for i in stacked)]
+        for pool in pools:
+            _pay_highest(pool, notes, policy_of)
+        if stacked and len(pools) > 1 and any(pools[0]):
+            policy = policy_of[id(stacked[0])]
+            notes.append(f"额外叠加：「{stacked[0]['benefit']}」按{policy.doc_number or policy.title}"
+                         f"“{policy.overlap_clause or '额外叠加支持'}”，与其他政策同一事项的支持叠加计算")
+
+
+def _pay_highest(group: list[dict], notes: list[str], policy_of: dict[int, Policy]) -> None:
+    if len(group) < 2:
+        return
+    group.sort(key=lambda i: -i["amount_yuan"])
+    kept = group[0]
+    for other in group[1:]:
+        other["status"] = "excluded"
+        other["reasons"].append(f"就高不重复：同一事项已按「{kept['benefit']}」{wan(kept['amount_yuan'])}计")
+    said = {clause for i in group if (clause := policy_of[id(i)].overlap_clause)}
+    basis = f"（{'；'.join(sorted(said))}）" if len({i['citation']['doc_id'] for i in group}) > 1 and said else ""
+    notes.append(
+        f"就高不重复：{'、'.join(i['benefit'] for i in group)}属同一事项，取最高的「{kept['benefit']}」"
+        f"{wan(kept['amount_yuan'])}，不重复享受{basis}"
+    )
 
 
 def leads(result: dict) -> bool:

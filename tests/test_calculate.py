@@ -234,3 +234,34 @@ def test_a_matching_award_states_its_reading_and_shows_the_provincial_and_city_p
     summary = render_summary(result)
     assert "分项：省级奖补 852万元（省级财政兑现，不计入本项）；市级配套 1278万元" in summary
     assert "理解：" in summary
+
+
+def _two_policies(monkeypatch, overlap_b: str):
+    """Two policies paying the same matter (a fixed award each), the second with ``overlap_b``."""
+    import assistant.calculate as calc
+
+    specs, _ = load_rules()
+    def policy_file(doc_id, number, amount, overlap, clause):
+        return calc.RuleFile.model_validate({
+            "policy": {"doc_id": doc_id, "doc_number": number, "title": f"政策{number}", "validity_clause": "v",
+                       "overlap": overlap, "overlap_clause": clause},
+            "rules": [{"id": f"{doc_id}.award", "benefit": f"{number}奖励", "section": "一、", "clause": "c",
+                       "keywords": ["奖励"], "matter": "same_matter", "formula": {"kind": "fixed", "amount": amount}}],
+        })
+    files = [policy_file("a", "甲发〔2023〕1号", 1000000, "highest", "相关政策与原有政策有冲突的，按照“就高不重复”原则执行"),
+             policy_file("b", "乙发〔2023〕2号", 600000, overlap_b, "在各地优惠政策基础上额外叠加支持")]
+    monkeypatch.setattr(calc, "load_rules", lambda directory=None: (specs, files))
+    return calculate({}, date(2024, 5, 1), rule_ids=["a.award", "b.award"])
+
+
+def test_two_policies_for_one_matter_pay_the_highest_once_when_their_texts_say_so(monkeypatch):
+    result = _two_policies(monkeypatch, "highest")
+    status = {i["rule_id"]: i["status"] for i in result["items"]}
+    assert status == {"a.award": "eligible", "b.award": "excluded"} and result["total_yuan"] == 1000000
+    assert any("就高不重复" in n and "相关政策与原有政策有冲突的" in n for n in result["notes"])
+
+
+def test_a_policy_that_stacks_on_others_is_paid_besides_them(monkeypatch):
+    result = _two_policies(monkeypatch, "stack")
+    assert {i["status"] for i in result["items"]} == {"eligible"} and result["total_yuan"] == 1600000
+    assert any(n.startswith("额外叠加：") and "额外叠加支持" in n for n in result["notes"])
