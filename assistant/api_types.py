@@ -2,12 +2,13 @@
 
 Gradio reads these to publish each endpoint's schema (``client.view_api()``), so a caller
 sees field names and types rather than ``Any``. They describe what ``Answer.to_json``,
-``Citation.to_json`` and ``calculate`` already return; nothing here computes anything.
+``Citation.to_json`` and ``calculate`` already return (tests/test_tools.py holds them equal);
+nothing here computes anything.
 """
 
-from typing import Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
-StatusName = Literal["current", "expired", "superseded", "draft", "not_yet_effective", "unknown"]
+from .models import Outcome, Status
 
 
 class CitationJSON(TypedDict):
@@ -17,7 +18,7 @@ class CitationJSON(TypedDict):
     doc_number: str | None
     section: str
     text: str
-    status: StatusName
+    status: Status
     valid_from: str | None
     valid_to: str | None
     score: float
@@ -47,6 +48,8 @@ class CalcItemJSON(TypedDict):
     missing_facts: list[str]
     trace: list[str]
     citation: CalcCitationJSON
+    provincial_yuan: NotRequired[int]  # a matching award: the provincial part, paid by the province
+    interpretation: NotRequired[str]  # how the engine reads words the clause leaves open
 
 
 class CalculationJSON(TypedDict, total=False):
@@ -55,6 +58,10 @@ class CalculationJSON(TypedDict, total=False):
     total_yuan: int
     notes: list[str]
     error: str  # only this, when the facts could not be read
+    # when the calculation answers a question (ask / answer):
+    facts_read: dict[str, Any]
+    if_confirmed: dict[str, Any]  # rule id → the amount if the yes/no facts it waits on hold
+    summary: str
 
 
 class AskJSON(TypedDict):
@@ -63,7 +70,7 @@ class AskJSON(TypedDict):
     answer: str
     abstained: bool
     confidence: float
-    outcome: Literal["answer", "hedged", "abstained", "chatter"]
+    outcome: Outcome
     citations: list[CitationJSON]
     calculation: CalculationJSON | None
     latency_ms: float

@@ -125,6 +125,7 @@ class Retriever:
         self.config = config
         chunk_tokens = [set(tokenize(c.embed_text)) for c in index.chunks]
         self._chunk_text = [normalise(c.embed_text) for c in index.chunks]
+        self._literal: list[str] | None = None  # for the desk's exact matches, on first use
         df = Counter(t for tokens in chunk_tokens for t in tokens)
         n = len(index.chunks)
         self.idf_table = {t: math.log(1 + n / (1 + d)) for t, d in df.items()}
@@ -184,11 +185,13 @@ class Retriever:
         filters = filters or Filters()
         allowed = set(self.allowed_docs(filters, as_of))
         wanted = [_bare(t) for t in terms]
+        if self._literal is None:  # each clause's literal text, computed once per index
+            self._literal = [_bare(c.text) for c in self.index.chunks]
         return [
             Hit(chunk=c, meta=self.index.documents[c.doc_id].meta, score=1.0, coverage=1.0)
-            for c in self.index.chunks
+            for c, literal in zip(self.index.chunks, self._literal, strict=True)
             if c.doc_id in allowed and (not filters.responsible or any(filters.responsible in u for u in c.responsible))
-            and all(w in _bare(c.text) for w in wanted)
+            and all(w in literal for w in wanted)
         ]
 
     # -- search ------------------------------------------------------------
