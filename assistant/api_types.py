@@ -34,6 +34,7 @@ class CalcCitationJSON(TypedDict):
     doc_number: str | None
     section: str
     text: str
+    clause_id: str  # the clause the rule is bound to at ingest
 
 
 class CalcItemJSON(TypedDict):
@@ -48,6 +49,7 @@ class CalcItemJSON(TypedDict):
     missing_facts: list[str]
     trace: list[str]
     citation: CalcCitationJSON
+    policy_status: Status  # the document's status on the day asked: current, expired, superseded…
     provincial_yuan: NotRequired[int]  # a matching award: the provincial part, paid by the province
     interpretation: NotRequired[str]  # how the engine reads words the clause leaves open
 
@@ -58,10 +60,9 @@ class CalculationJSON(TypedDict, total=False):
     total_yuan: int
     notes: list[str]
     error: str  # only this, when the facts could not be read
-    # when the calculation answers a question (ask / answer):
-    facts_read: dict[str, Any]
-    if_confirmed: dict[str, Any]  # rule id → the amount if the yes/no facts it waits on hold
+    if_confirmed: dict[str, Any]  # rule id → the amount if the yes/no and exclusion facts it waits on go its way
     summary: str
+    facts_read: dict[str, Any]  # when the calculation answers a question (ask / answer)
 
 
 class AskJSON(TypedDict):

@@ -87,6 +87,20 @@ def _settings(args: argparse.Namespace):
     return Settings.from_env(index_dir=args.index, as_of=args.as_of)
 
 
+def _calculator(settings):
+    """The engine over the index's documents when there is an index (their validity, as built),
+    else over the bundled corpus read from its files."""
+    from functools import partial
+
+    from .bind import bundled_catalogue, catalogue_for
+    from .calculate import calculate
+    from .store import Index
+
+    index = Index.open_if_exists(settings.index_dir, settings)
+    catalogue = catalogue_for(index.documents) if index else None
+    return partial(calculate, catalogue=catalogue if catalogue and catalogue.policies else bundled_catalogue())
+
+
 def _print_json(data) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=None if isinstance(data, list) else 1))
 
@@ -186,7 +200,7 @@ def cmd_lookup(args) -> int:
 
 
 def cmd_calc(args) -> int:
-    from .calculate import calculate, list_facts
+    from .rules import list_facts
 
     settings = _settings(args)
     if args.list_facts:
@@ -205,13 +219,13 @@ def cmd_calc(args) -> int:
         facts = json.loads(args.facts.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise PolicyError(f"{args.facts}: 不是合法的 JSON（第{exc.lineno}行）") from None
-    result = calculate(facts, settings.today())
+    result = _calculator(settings)(facts, settings.today())
     if args.json:
-        _print_json(result)
+        _print_json(result.to_json())
     else:
-        from .calculate import render_text
+        from .calc_text import render_summary
 
-        print(render_text(result))
+        print(render_summary(result))
     return 0
 
 

@@ -3,7 +3,9 @@
 Scoring follows CONTRACTS.md: text is compared after removing whitespace and
 thousands separators and mapping full-width （）：， to half-width. hit@k, MRR
 and fact recall count answerable questions only. A question with
-``expected_amount_yuan`` is a calculator case, compared exactly.
+``expected_amount_yuan`` is a calculator case, compared exactly with the total
+paid; ``expected_if_confirmed_yuan`` with what the answer says is paid if the
+facts it asks for go the rules' way ("如项目不属于金融类、房地产类，…可得…").
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ def score_one(row: dict, answer: dict) -> Scored:
     if "expected_amount_yuan" in row:
         calculation = answer.get("calculation") or {}
         calc_ok = calculation.get("total_yuan") == row["expected_amount_yuan"]
+        if "expected_if_confirmed_yuan" in row:
+            conditional = sum(c["amount_yuan"] for c in (calculation.get("if_confirmed") or {}).values())
+            calc_ok = calc_ok and conditional == row["expected_if_confirmed_yuan"]
     return Scored(row=row, answer=answer, rank=rank, facts_found=found, facts_total=len(facts), calc_ok=calc_ok,
                   lead_ok=lead_ok)
 

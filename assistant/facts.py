@@ -9,20 +9,42 @@ assumed: a fact the question does not state stays missing, and the engine asks.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .calculate import Rule, RuleFile, calculate, fact_names, load_rules, render_summary, validate_facts
+from .bind import BoundPolicy, Catalogue, bundled_catalogue
+from .calculate import Calculation, calculate
 from .intent import asks_something_else
 from .models import PolicyError
 from .numbers import exchange_rate, money_mentions
+from .rules import Rule, fact_names, load_rules, validate_facts
 
 _AMOUNT_QUESTION = re.compile(r"多少|能拿|能领|补多少|奖多少|金额|测算|算一下|算算|可以拿|能得|给多少|补贴|补助|奖励|奖补")
 
 
 
-_NEGATORS = r"(未|没有|没|尚未|还没有|还没|还未|不是|非|并未)"
+_NEGATORS = r"(未|没有|没|尚未|还没有|还没|还未|不是|非|并未|不属于|不涉及|并非)"
+
+
+def _negated(question: str, start: int) -> bool:
+    """Whether the words at ``start`` are denied: "未验收", "不属于金融类", "非金融、房地产项目"."""
+    before = question[max(0, start - 6): start]
+    return bool(re.search(_NEGATORS + r"[^，。,；;]{0,3}$", before))
+
+
+def _option_stated(question: str, keywords: dict[str, str], options: list[str]) -> str | None:
+    """The option a question names ("QFLP项目" → 金融类); when it only denies options ("不属于金融、
+    房地产类") and the fact has a "否", that; else None."""
+    lowered = question.lower()
+    denied = False
+    for word, option in sorted(keywords.items(), key=lambda kv: -len(kv[0])):
+        for match in re.finditer(re.escape(word.lower()), lowered):
+            if not _negated(lowered, match.start()):
+                return option
+            denied = True
+    return "否" if denied and "否" in options else None
 
 
 def _yes_or_no(question: str, keywords: list[str]) -> bool | None:
@@ -33,8 +55,7 @@ def _yes_or_no(question: str, keywords: list[str]) -> bool | None:
         if len(core) >= 3 and re.search(re.escape(core[:-2]) + r".{0,2}不" + re.escape(core[-2:]), question):
             return False  # 验收不合格
         for match in re.finditer(re.escape(core), question):
-            before = question[max(0, match.start() - 6): match.start()]
-            if re.search(_NEGATORS + r"[^，。,]{0,3}$", before):
+            if _negated(question, match.start()):
                 return False
             said_done = re.search(r"已经?$", question[max(0, match.start() - 2): match.start()]) or \
                 question[match.end(): match.end() + 1] == "了"  # "已经验收了", "验收了"
@@ -53,10 +74,9 @@ def facts_from_question(question: str, rules: list[Rule], also: set[str] | None 
     for name in wanted:
         spec = specs[name]
         if spec.type == "enum" and isinstance(spec.keywords, dict):
-            for word, option in sorted(spec.keywords.items(), key=lambda kv: -len(kv[0])):
-                if word.lower() in question.lower():
-                    facts[name] = option
-                    break
+            option = _option_stated(question, spec.keywords, spec.options or [])
+            if option is not None:
+                facts[name] = option
         elif spec.type == "bool" and isinstance(spec.keywords, list):
             stated = _yes_or_no(question, spec.keywords)
             if stated is not None:
@@ -99,59 +119,52 @@ def facts_from_question(question: str, rules: list[Rule], also: set[str] | None 
     return facts
 
 
-def rules_for_question(question: str) -> list[tuple[Rule, RuleFile]]:
-    _, files = load_rules()
+def rules_for_question(question: str, catalogue: Catalogue) -> list[tuple[Rule, BoundPolicy]]:
     scored = []
-    for rule_file in files:
-        for rule in rule_file.rules:
-            hits = sum(len(k) for k in rule.keywords if k.lower() in question.lower())
-            if hits:
-                scored.append((hits, rule, rule_file))
+    for rule, policy in catalogue.rules():
+        hits = sum(len(k) for k in rule.keywords if k.lower() in question.lower())
+        if hits:
+            scored.append((hits, rule, policy))
     if not scored:
         return []
     best = max(s for s, _, _ in scored)
-    return [(r, f) for s, r, f in scored if s >= best * 0.5]
+    return [(r, p) for s, r, p in scored if s >= best * 0.5]
 
 
-def answer_amount_question(question: str, as_of: date, extra_facts: dict | None = None) -> dict | None:
-    """When a question asks for an amount: read its facts, run the rules it is about, explain."""
+def answer_amount_question(
+    question: str,
+    as_of: date,
+    extra_facts: dict | None = None,
+    catalogue: Catalogue | None = None,
+    backed: Callable[[Rule, BoundPolicy], bool] | None = None,
+) -> Calculation | None:
+    """When a question asks for an amount: read its facts, run the rules it is about, explain.
+
+    ``backed``: whether retrieval found a rule's clause for this question; a rule picked by a
+    stray keyword ("研发中心") is left out before calculating, so 就高不重复 never weighs it."""
     if not _AMOUNT_QUESTION.search(question):
         return None
     if asks_something_else(question):  # "申请补助需要哪些材料": no calculation
         return None
-    chosen = rules_for_question(question)
+    catalogue = catalogue or bundled_catalogue()
+    chosen_facts = validate_facts(extra_facts or {}, catalogue.facts)
+
+    def chosen_type(rule: Rule) -> bool:  # the person picked this rule's project type when asked
+        return bool(rule.applies_when and chosen_facts.get(rule.applies_when.fact) in rule.applies_when.in_)
+
+    chosen = [(r, p) for r, p in rules_for_question(question, catalogue)
+              if backed is None or backed(r, p) or chosen_type(r)]
     if not chosen:
         return None
     rules = [r for r, _ in chosen]
-    file_exclusions = {e.fact for _, f in chosen for e in f.exclusions}
-    facts = facts_from_question(question, rules, also=file_exclusions)
-    facts.update(validate_facts(extra_facts or {}))
+    exclusions = {e.fact for r, p in chosen for e in p.exclusions_of(r)}
+    facts = facts_from_question(question, rules, also=exclusions)
+    facts.update(chosen_facts)
     # A rule whose project type is stated otherwise does not apply.
     rules = [r for r in rules if not (r.applies_when and r.applies_when.fact in facts and facts[r.applies_when.fact] not in r.applies_when.in_)]
     if not rules:
         return None
     result = calculate({k: (str(v) if isinstance(v, Decimal) else v) for k, v in facts.items()}, as_of,
-                       rule_ids=[r.id for r in rules])
-    result["facts_read"] = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in facts.items()}
-    result["if_confirmed"] = _if_confirmed(result, facts, as_of, [r.id for r in rules])
-    result["summary"] = render_summary(result)
+                       rule_ids=[r.id for r in rules], catalogue=catalogue)
+    result.facts_read = facts
     return result
-
-
-def _if_confirmed(result: dict, facts: dict, as_of: date, rule_ids: list[str]) -> dict[str, dict]:
-    """For a rule that waits only on yes/no conditions ("已验收合格"): the amount if they hold.
-
-    Nothing is assumed: the answer says "如…" and still asks; the amount stays out of the total."""
-    specs, _ = load_rules()
-    conditional: dict[str, dict] = {}
-    for item in result["items"]:
-        missing = item["missing_facts"]
-        if item["status"] != "needs_info" or not missing or any(specs[n].type != "bool" for n in missing):
-            continue
-        trial = {**facts, **dict.fromkeys(missing, True)}
-        again = calculate({k: (str(v) if isinstance(v, Decimal) else v) for k, v in trial.items()}, as_of, rule_ids=[item["rule_id"]])
-        match = [i for i in again["items"] if i["status"] in ("eligible", "expired") and i["amount_yuan"] is not None]
-        if match:
-            conditional[item["rule_id"]] = {"amount_yuan": match[0]["amount_yuan"], "if": [specs[n].meaning for n in missing],
-                                            "expired": match[0]["status"] == "expired"}
-    return conditional

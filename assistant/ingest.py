@@ -121,7 +121,7 @@ def _check_rules(documents: dict[str, PolicyDocument]) -> int:
     if not any(d.meta.source_file.startswith("corpus/") for d in documents.values()):
         return 0
     from .bind import bind_rules
-    from .calculate import load_rules
+    from .rules import load_rules
 
     _, rule_files = load_rules()
     bindings, problems = bind_rules(rule_files, documents)

@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from .calculate import Calculation
 
 Status = Literal["current", "expired", "superseded", "draft", "not_yet_effective", "unknown"]
 
@@ -211,7 +214,7 @@ class Answer:
     answer: str
     abstained: bool
     citations: list[Citation]
-    calculation: dict | None = None
+    calculation: Calculation | None = None
     latency_ms: float = 0.0
     confidence: float = 0.0  # probability that citations[0] answers the question; 0 when abstained
     outcome: Outcome = "answer"
@@ -225,6 +228,6 @@ class Answer:
             "confidence": round(self.confidence, 3),
             "outcome": self.outcome,
             "citations": [c.to_json() for c in self.citations],
-            "calculation": self.calculation,
+            "calculation": self.calculation.to_json() if self.calculation else None,
             "latency_ms": round(self.latency_ms, 1),
         }

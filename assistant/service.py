@@ -14,12 +14,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from .answer import Evidence, compose, to_citation
+from .bind import BoundPolicy, catalogue_for
+from .calc_text import lead_line, leads, render_summary
+from .calculate import Calculation, calculate
 from .confidence import DENSE_SIGNALS, ConfidenceModel, signals_of
 from .config import CONFIDENCE_MODEL, Settings
 from .embed import make_embeddings
 from .intent import asks_something_else
 from .models import Answer, Citation, PolicyError
 from .retrieve import Filters, Retrieval, Retriever, search_terms
+from .rules import Rule
 from .store import Index, active_generation
 from .tokens import to_simplified, tokenize, words
 
@@ -75,8 +79,10 @@ class PolicyAssistant:
         """Re-open the index (after an ingest swapped a new generation in)."""
         generation = active_generation(self.settings.index_dir)
         index = Index.open(self.settings.index_dir, self.settings)
+        catalogue = catalogue_for(index.documents)
         with self._lock:
             self.index = index
+            self.catalogue = catalogue  # the subsidy rules whose documents this index holds
             self.retriever = Retriever(index, self.embeddings, self.settings.retrieval)
             self.generation = generation
 
@@ -151,9 +157,8 @@ class PolicyAssistant:
         answer.question = evidence.question
         # The turn's own question decides whether to calculate: "这个政策还有效吗" after an amount
         # question asks about validity; "如果纳入示范样本呢" asks nothing of its own and goes on.
-        calculation = None if asks_something_else(evidence.question) else \
-            self._calculation_for(gathered.query, evidence.as_of, facts)
-        calculation = _supported(calculation, answer.citations[:3])
+        calculation = None if asks_something_else(evidence.question) or not answer.citations else \
+            self._calculation_for(gathered.query, evidence.as_of, facts, answer.citations[:3])
         if calculation is not None:
             answer = _with_calculation(answer, calculation)
         if gathered.dense_down and evidence.hits and not answer.abstained:
@@ -180,10 +185,22 @@ class PolicyAssistant:
         missing = frozenset() if retrieval.dense_used else DENSE_SIGNALS
         return self.confidence_model.probability(signals, missing)
 
-    def _calculation_for(self, question: str, as_of: date, facts: dict | None) -> dict | None:
+    def _calculation_for(
+        self, question: str, as_of: date, facts: dict | None, citations: list[Citation]
+    ) -> Calculation | None:
+        """The calculation for an amount question, from the rules whose clause retrieval found
+        (a rule picked by a stray keyword must not speak for a question about another clause)."""
         from .facts import answer_amount_question
 
-        return answer_amount_question(question, as_of, extra_facts=facts)
+        def backed(rule: Rule, policy: BoundPolicy) -> bool:
+            return any(c.doc_id == policy.doc_id and (c.section.startswith(rule.section) or rule.section.startswith(c.section))
+                       for c in citations)
+
+        return answer_amount_question(question, as_of, extra_facts=facts, catalogue=self.catalogue, backed=backed)
+
+    def calculate(self, facts: dict, as_of: date | None = None, rule_ids: list[str] | None = None) -> Calculation:
+        """The subsidy engine over this index's documents (their titles, 文号 and validity)."""
+        return calculate(facts, as_of or self.settings.today(), rule_ids, catalogue=self.catalogue)
 
     def lookup(self, query: str, as_of: date | None = None, filters: Filters | None = None, k: int = 10) -> list[Citation]:
         """Clauses for a query, exact matches first (no padding): ``find`` as one list."""
@@ -243,34 +260,9 @@ class PolicyAssistant:
         ]
 
 
-def _supported(calculation: dict | None, citations: list[Citation]) -> dict | None:
-    """Keep only calculator items whose clause retrieval also found: a rule picked by a
-    stray keyword ("研发中心") must not speak for a question about another clause."""
-    if not calculation or not citations:
-        return None
-    found = {(c.doc_id, c.section) for c in citations}
-
-    def backed(item: dict) -> bool:
-        doc = item["citation"]["doc_id"]
-        return any(d == doc and (s.startswith(item["section"]) or item["section"].startswith(s)) for d, s in found)
-
-    items = [i for i in calculation["items"] if backed(i)]
-    if not items:
-        return None
-    if len(items) < len(calculation["items"]):
-        from .calculate import render_summary
-
-        calculation = {**calculation, "items": items}
-        calculation["total_yuan"] = sum(i["amount_yuan"] or 0 for i in items if i["status"] == "eligible")
-        calculation["summary"] = render_summary(calculation)
-    return calculation
-
-
-def _with_calculation(answer: Answer, calculation: dict) -> Answer:
-    """Only answers with citations get here (``_supported``): never an abstention."""
-    from .calculate import lead_line, leads
-
-    summary = calculation.get("summary")
+def _with_calculation(answer: Answer, calculation: Calculation) -> Answer:
+    """Only answers with citations get here: never an abstention."""
+    summary = render_summary(calculation)
     if summary:
         lead = lead_line(calculation)
         summary = f"{lead}\n{summary}" if lead else summary

@@ -20,7 +20,7 @@ class SubsidyFacts(BaseModel):
 
 def _calculate(facts: dict, as_of: str | None = None) -> dict:
     try:
-        return calculate(facts, date.fromisoformat(as_of) if as_of else date.today())
+        return calculate(facts, date.fromisoformat(as_of) if as_of else date.today()).to_json()
     except (PolicyError, ValueError) as exc:
         return {"error": str(exc)}
 

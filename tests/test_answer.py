@@ -16,7 +16,7 @@ def test_amount_question_is_answered_with_the_clause_and_its_validity(assistant)
     assert top.section == "四、支持政策 / （一）加大对企业认定支持"
     assert "分别给予300万元、150万元和100万元奖励" in top.text
     assert top.status == "current"
-    assert answer.calculation["total_yuan"] == 1500000
+    assert answer.calculation.total_yuan == 1500000
 
 
 def test_validity_is_judged_against_as_of(assistant):
@@ -63,7 +63,7 @@ def test_everyday_wording_is_understood_and_the_amount_comes_first(assistant):
     first = answer.answer.split("\n", 1)[0]
     # not assumed: the amount is stated under the condition the question left open
     assert first.startswith("如数字化改造项目已验收合格") and "160万元" in first
-    assert answer.calculation["total_yuan"] == 0
+    assert answer.calculation.total_yuan == 0
 
 
 def test_colloquial_award_question_finds_the_award_clause(assistant):
@@ -150,3 +150,18 @@ def test_the_desk_counts_exact_matches_and_sets_related_clauses_apart(assistant)
 def test_a_query_about_nothing_in_the_documents_finds_nothing_rather_than_ten_random_clauses(assistant):
     found = assistant.find("今天天气", as_of=date(2024, 5, 1))
     assert found.exact == [] and found.related == []
+
+
+def test_a_foreign_investment_amount_asks_the_project_type_then_the_exclusion_then_pays(assistant):
+    from assistant.web.chat import next_question
+
+    question = "我们是外资企业，当年到资2亿美元，汇率7.1，能拿多少"
+    first = assistant.ask(question, as_of=date(2024, 5, 1))
+    assert first.answer.startswith("您的项目属于哪一类？") and first.calculation.total_yuan == 0
+    assert next_question(first)["name"] == "fdi_project_type"
+    second = assistant.ask(question, as_of=date(2024, 5, 1), facts={"fdi_project_type": "高技术服务业"})
+    assert second.answer.startswith("如项目不属于金融类、房地产类，高技术服务业外资项目配套奖补可得2130万元")
+    assert second.calculation.total_yuan == 0 and next_question(second)["name"] == "fdi_sector_excluded"
+    third = assistant.ask(question, as_of=date(2024, 5, 1), facts={"fdi_project_type": "高技术服务业", "fdi_sector_excluded": "否"})
+    assert third.answer.startswith("高技术服务业外资项目配套奖补可得2130万元") and third.calculation.total_yuan == 21300000
+    assert next_question(third) is None

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.calculate import calculate, lead_line
+from assistant.calc_text import lead_line
+from assistant.calculate import calculate
 from assistant.facts import _yes_or_no, answer_amount_question
 from assistant.numbers import cn_to_int, exchange_rate, money_mentions, read_number
 
@@ -74,37 +75,42 @@ def test_yes_and_no_in_words(question, expected):
     assert _yes_or_no(question, ["验收合格", "已验收", "通过验收"]) is expected
 
 
-@pytest.mark.parametrize("question, total", [
-    ("纯数字化改造投入1,200万元，已验收合格，能补多少", 2400000),
-    ("纯数字化改造投入1,500万元，已验收合格，能补多少", 3000000),
-    ("纯数字化改造投入八百万，验收不合格，能补多少", 0),
-    ("外资先进制造业项目总投资1亿2千万美元，首年实际利用外资4000万美元，按1美元兑7.1元，配套奖补多少", 12780000),
-    ("外资先进制造业项目总投资1.2亿美元，首年实际利用外资4000万美元，美元兑人民币7.1，配套奖补多少", 12780000),
+@pytest.mark.parametrize("question, total, conditional", [
+    ("纯数字化改造投入1,200万元，已验收合格，能补多少", 2400000, 0),
+    ("纯数字化改造投入1,500万元，已验收合格，能补多少", 3000000, 0),
+    ("纯数字化改造投入八百万，验收不合格，能补多少", 0, 0),
+    # the financial / real-estate exclusion unstated: asked, with the amount if the project is neither
+    ("外资先进制造业项目总投资1亿2千万美元，首年实际利用外资4000万美元，按1美元兑7.1元，配套奖补多少", 0, 12780000),
+    ("外资先进制造业项目总投资1.2亿美元，首年实际利用外资4000万美元，美元兑人民币7.1，配套奖补多少", 0, 12780000),
+    ("外资先进制造业项目，不属于金融、房地产类，总投资1.2亿美元，首年到资4000万美元，汇率7.1，能拿多少", 12780000, 0),
+    ("外资先进制造业项目（非金融、房地产项目）总投资1.2亿美元，首年到资4000万美元，汇率7.1，能拿多少", 12780000, 0),
 ])
-def test_amount_questions_with_numbers_in_every_form(question, total):
-    assert answer_amount_question(question, AS_OF)["total_yuan"] == total
+def test_amount_questions_with_numbers_in_every_form(question, total, conditional):
+    result = answer_amount_question(question, AS_OF)
+    assert result is not None and result.total_yuan == total
+    assert sum(c.amount_yuan for c in result.if_confirmed.values()) == conditional
 
 
 def test_exclusive_project_types_are_asked_not_summed():
     result = answer_amount_question("外资企业当年度到资2亿美元，汇率7.1，能拿多少配套奖补", AS_OF)
-    assert result["total_yuan"] == 0
+    assert result is not None and result.total_yuan == 0
     assert lead_line(result).startswith("您的项目属于哪一类？") and "高技术服务业" in lead_line(result)
 
 
 def test_a_rule_named_for_another_project_type_is_ineligible_not_highest_only():
     facts = {"fdi_project_type": "高技术服务业", "fdi_year_actual_usd": 200000000, "usd_cny_rate": "7.1",
-             "fdi_total_investment_usd": 200000000}
+             "fdi_total_investment_usd": 200000000, "fdi_sector_excluded": "否"}
     result = calculate(facts, AS_OF, rule_ids=["fdi.manufacturing", "fdi.hitech_services"])
-    status = {i["rule_id"]: i["status"] for i in result["items"]}
+    status = {i.rule_id: i.status for i in result.items}
     assert status == {"fdi.manufacturing": "ineligible", "fdi.hitech_services": "eligible"}
-    assert result["total_yuan"] == 21300000
+    assert result.total_yuan == 21300000
 
 
 def test_excluded_sectors_are_read_from_the_question():
     result = answer_amount_question(
         "QFLP外资金融项目，先进制造业，总投资2亿美元，首年实际利用外资1.5亿美元，汇率7.1，配套奖补多少", AS_OF)
-    assert result["total_yuan"] == 0
-    assert result["items"][0]["status"] == "excluded" and "不适用" in lead_line(result)
+    assert result is not None and result.total_yuan == 0
+    assert result.items[0].status == "excluded" and "不适用" in lead_line(result)
 
 
 @pytest.mark.parametrize("question", ["申请数字化改造补助需要哪些材料", "数字化改造补助什么时候申报", "数字化改造补助找哪个部门"])
@@ -114,4 +120,16 @@ def test_questions_about_something_else_get_no_calculation(question):
 
 def test_a_bound_is_asked_for_not_calculated():
     result = answer_amount_question("数字化改造投资额达不到100万，已验收合格，能补多少", AS_OF)
-    assert result["total_yuan"] == 0 and "digital_investment_yuan" not in result["facts_read"]
+    assert result is not None and result.total_yuan == 0
+    assert result.facts_read is not None and "digital_investment_yuan" not in result.facts_read
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("QFLP项目", "金融类"), ("商业综合体项目", "房地产类"), ("不属于金融类项目", "否"), ("非金融、房地产项目", "否"),
+    ("不涉及房地产", "否"), ("先进制造业项目", None),
+])
+def test_a_choice_named_or_denied(question, expected):
+    from assistant.facts import _option_stated
+
+    keywords = {"金融": "金融类", "QFLP": "金融类", "房地产": "房地产类", "商业综合体": "房地产类"}
+    assert _option_stated(question, keywords, ["金融类", "房地产类", "否"]) == expected

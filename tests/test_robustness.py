@@ -277,9 +277,9 @@ def test_a_batch_goes_on_after_a_bad_question(corpus_index, tmp_path):
 
 def test_money_never_goes_through_floats():
     result = calculate({"digital_investment_yuan": "14999995", "digital_accepted": True}, date(2024, 5, 1))
-    item = next(i for i in result["items"] if i["rule_id"] == "zjtx.digital")
-    assert item["amount_yuan"] == 2999999 and isinstance(item["amount_yuan"], int)
-    assert Decimal(item["amount_yuan"]) == Decimal("2999999")
+    item = next(i for i in result.items if i.rule_id == "zjtx.digital")
+    assert item.amount_yuan == 2999999 and isinstance(item.amount_yuan, int)
+    assert Decimal(item.amount_yuan) == Decimal("2999999")
 
 
 # -- the desk's password -----------------------------------------------------------------------

@@ -31,7 +31,7 @@ def test_the_api_types_describe_exactly_what_the_core_returns(assistant):
     assert set(answer) == set(get_type_hints(AskJSON))
     assert set(answer["citations"][0]) == set(get_type_hints(CitationJSON))
     assert set(answer["calculation"]) <= set(get_type_hints(CalculationJSON))
-    result = calculate({"recognition_level": "隐形冠军"}, date(2024, 5, 1))
+    result = calculate({"recognition_level": "隐形冠军"}, date(2024, 5, 1)).to_json()
     assert set(result) <= set(get_type_hints(CalculationJSON))
     item_fields = get_type_hints(CalcItemJSON)
     required = {k for k in item_fields if k in CalcItemJSON.__required_keys__}

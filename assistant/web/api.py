@@ -13,7 +13,7 @@ from .common import Page, parse_date
 def register(page: Page) -> None:
     """Inside a gr.Blocks context. No `from __future__ import annotations` in this module:
     Gradio reads the annotations as objects to publish each endpoint's schema."""
-    assistant, settings = page.assistant, page.settings
+    assistant = page.assistant
 
     def ask(question: str) -> tuple[str, list[CitationJSON]]:
         """question → [answer markdown, citations]"""
@@ -32,11 +32,9 @@ def register(page: Page) -> None:
 
     def calculate(facts_json: str, as_of: str = "") -> CalculationJSON:
         """facts (JSON string), as_of (YYYY-MM-DD, "" = today) → calculation"""
-        from ..calculate import calculate as run
-
         try:
             facts = json.loads(facts_json) if isinstance(facts_json, str) else facts_json
-            return run(facts, parse_date(as_of) or settings.today())  # type: ignore[return-value]
+            return assistant.calculate(facts, parse_date(as_of)).to_json()  # type: ignore[return-value]
         except json.JSONDecodeError:
             return {"error": "企业情况应是合法的 JSON"}
         except PolicyError as exc:

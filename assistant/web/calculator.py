@@ -8,9 +8,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..calculate import calculate, facts_by_policy, list_facts, render_summary, wan
+from ..calc_text import render_summary
+from ..calculate import wan
 from ..models import PolicyError
 from ..numbers import read_number
+from ..rules import list_facts
 from .common import Page, as_text, parse_date
 
 STATUS_WORDS = {"eligible": "符合", "ineligible": "不符合", "needs_info": "需补充信息", "expired": "已到期", "excluded": "不享受"}
@@ -65,7 +67,7 @@ def build(page: Page) -> None:
     spec_of = {f["name"]: f for f in fields}
     gr.Markdown("填写企业情况（不知道的留空，系统会提示还需要哪些信息）。金额可填 800 或 800万，单位见各栏。")
     components: dict[str, gr.components.Component] = {}
-    for title, names in facts_by_policy():
+    for title, names in page.assistant.catalogue.facts_by_policy():
         with gr.Accordion(title, open=True):
             with gr.Row(equal_height=False):
                 for name in names:
@@ -98,21 +100,21 @@ def build(page: Page) -> None:
             raw = form_facts(list(values[:-1]), fields)
             if not raw:
                 return EMPTY_FORM, [], "", None
-            result = calculate(raw, parse_date(values[-1]) or page.settings.today())
+            result = page.assistant.calculate(raw, parse_date(values[-1]))
         except PolicyError as exc:
             return f"⚠️ {as_text(plain(str(exc), fields))}", [], "", None
         rows = [
-            [i["benefit"], STATUS_WORDS[i["status"]],
-             "" if i["amount_yuan"] is None else wan(i["amount_yuan"]).removesuffix("万元"),
-             plain("；".join(i["reasons"]), fields), f"{i['doc_number'] or ''} {i['section']}"]
-            for i in result["items"]
+            [i.benefit, STATUS_WORDS[i.status],
+             "" if i.amount_yuan is None else wan(i.amount_yuan).removesuffix("万元"),
+             plain("；".join(i.reasons), fields), f"{i.doc_number or ''} {i.section}"]
+            for i in result.items
         ]
         path = Path(tempfile.mkdtemp()) / "补贴测算.csv"
         with open(path, "w", newline="", encoding="utf-8-sig") as handle:
             writer = csv.writer(handle)
             writer.writerow(["补贴项目", "状态", "金额（万元）", "说明", "依据"])
             writer.writerows(rows)
-        steps = "\n".join(line for i in result["items"] for line in i["trace"] + [""])
+        steps = "\n".join(line for i in result.items for line in i.trace + [""])
         return as_text(plain(render_summary(result), fields)).replace("\n", "  \n"), rows, plain(steps, fields), str(path)
 
     run.click(compute, inputs + [as_of], [summary, table, trace, download], api_visibility="private")

@@ -8,8 +8,8 @@ from datetime import date
 
 import gradio as gr
 
-from ..calculate import list_facts
 from ..models import Answer, PolicyError
+from ..rules import list_facts
 from ..service import is_follow_up
 from .common import Page, as_text, badge, card, one_line_citation, parse_date
 
@@ -101,10 +101,10 @@ def next_question(answer: Answer) -> dict | None:
     if not answer.calculation:
         return None
     specs = {f["name"]: f for f in list_facts()}
-    for item in answer.calculation["items"]:
-        if item["status"] != "needs_info":
+    for item in answer.calculation.items:
+        if item.status != "needs_info":
             continue
-        for name in item["missing_facts"]:
+        for name in item.missing_facts:
             spec = specs.get(name)
             if spec and spec["type"] == "bool":
                 return {"name": name, "meaning": spec["meaning"], "options": ["是", "否"]}
