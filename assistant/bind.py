@@ -103,6 +103,9 @@ def bind_rules(rule_files: list[RuleFile], documents: dict[str, PolicyDocument])
         if said and _bare(said) not in _bare(document.text):
             problems.append(f"规则文件《{title}》：在原文中找不到它引用的叠加/就高条款：{said}")
         for rule in rule_file.rules:
+            local = getattr(rule.formula, "local", None)
+            if local and _bare(local.wording) not in _bare(document.text):
+                problems.append(f"规则 {rule.id}：在《{title}》中找不到它引用的地方标准原文：{local.wording}")
             quoted = _bare(rule.clause)
             section = _bare(rule.section)
             found = [

@@ -39,7 +39,7 @@ def _lead_part(item: Item) -> str | None:
     specs, _ = load_rules()
     status = item.status
     if status in ("eligible", "expired") and item.amount_yuan is not None:
-        part = f"{item.benefit}可得{wan(item.amount_yuan)}"
+        part = f"{item.benefit}可得{'不低于' if item.minimum else ''}{wan(item.amount_yuan)}"
     elif status in ("eligible", "expired") and item.cap_yuan is not None:
         part = f"{item.benefit}最高{wan(item.cap_yuan)}，具体金额按个案核定"
     elif status == "needs_info" and item.if_confirmed:
@@ -82,7 +82,7 @@ def render_summary(result: Calculation) -> str:
             if item.status == "expired":
                 head += "（政策已到期）"
         elif item.status in ("eligible", "expired") and item.amount_yuan is not None:
-            head += wan(item.amount_yuan)
+            head += ("不低于" if item.minimum else "") + wan(item.amount_yuan)
             if item.status == "expired":
                 head += "（政策已到期，仅供参考）"
         elif item.status == "needs_info":
@@ -95,7 +95,7 @@ def render_summary(result: Calculation) -> str:
         steps = [t for t in item.trace[1:] if not t.startswith("条件")]
         if steps and item.status in ("eligible", "expired"):
             lines.append("  计算：" + "；".join(steps))
-        if item.provincial_yuan is not None and item.amount_yuan is not None:
+        if item.provincial_yuan is not None and item.amount_yuan is not None and not item.minimum:
             lines.append(f"  分项：省级奖补 {wan(item.provincial_yuan)}（省级财政兑现，不计入本项）；市级配套 {wan(item.amount_yuan)}")
         if item.interpretation:
             lines.append(f"  理解：{item.interpretation}")

@@ -89,6 +89,7 @@ class Item:
     status: ItemStatus = "eligible"
     amount_yuan: int | None = None
     provincial_yuan: int | None = None  # a matching award: the provincial part, paid by the province
+    minimum: bool = False  # the amount is a floor ("不低于省级财政的标准"), the payer sets the rest
     interpretation: str | None = None
     reasons: list[str] = field(default_factory=list)
     missing_facts: list[str] = field(default_factory=list)
@@ -119,6 +120,8 @@ class Item:
             out["provincial_yuan"] = self.provincial_yuan
         if self.interpretation:
             out["interpretation"] = self.interpretation
+        if self.minimum:
+            out["amount_is_minimum"] = True
         return out
 
 
@@ -258,7 +261,7 @@ def evaluate_rule(rule: Rule, policy: BoundPolicy, catalogue: Catalogue, facts: 
 
     amount = _amount(rule, item, specs, facts)
     if amount is not None:
-        if formula.cap is not None and amount > formula.cap:
+        if formula.cap is not None and amount > formula.cap and not item.minimum:
             trace.append(f"超过上限，按最高限额 {wan(formula.cap)} 计")
             amount = Decimal(formula.cap)
         item.amount_yuan = yuan(amount)
@@ -294,12 +297,20 @@ def _amount(rule: Rule, item: Item, specs: dict[str, FactSpec], facts: dict) -> 
     if isinstance(formula, MatchingFormula):
         base, fx = facts[formula.base], facts[formula.fx]
         provincial = base * fx * formula.provincial_rate
-        city = provincial * formula.match_ratio
-        ratio = format(formula.match_ratio.normalize(), "f")
         trace.append(f"省级奖补：{show(base, specs[formula.base])} × 汇率{format(fx.normalize(), 'f')} × "
                      f"{format((formula.provincial_rate * 100).normalize(), 'f')}% = {wan(provincial)}")
-        trace.append(f"市级1:{ratio}配套：{wan(provincial)} × {ratio} = {wan(city)}")
         item.provincial_yuan = yuan(provincial)  # paid by the province, not part of this item's amount
+        local = formula.local
+        if local and facts.get(local.fact) in local.in_:
+            floor = provincial * local.ratio
+            times = "" if local.ratio == 1 else f" × {format(local.ratio.normalize(), 'f')}"
+            trace.append(f"{facts[local.fact]}项目不适用市级配套，按“{local.wording}”：不低于{wan(provincial)}{times} = {wan(floor)}")
+            item.minimum = True
+            item.reasons.append(f"{local.wording}（{local.section}）：金额为最低标准，具体由当地财政确定")
+            return floor
+        city = provincial * formula.match_ratio
+        ratio = format(formula.match_ratio.normalize(), "f")
+        trace.append(f"市级1:{ratio}配套：{wan(provincial)} × {ratio} = {wan(city)}")
         return city
     if isinstance(formula, CeilingFormula):
         item.reasons.append(
@@ -328,6 +339,10 @@ def _assumable(rule: Rule, policy: BoundPolicy, specs: dict[str, FactSpec], name
     """The value of an unstated fact under which the rule pays, and how to say it, when the fact
     is a yes/no condition or an exclusion; None for anything else (an amount, a project type)."""
     spec = specs[name]
+    local = getattr(rule.formula, "local", None)
+    if local and local.fact == name:  # where the project is: the city's own standard, said as such
+        free = [o for o in spec.options or [] if o not in local.in_]
+        return (free[0], spec.confirm_as or f"{spec.meaning}：{free[0]}") if free else None
     for exclusion in policy.exclusions_of(rule):
         if exclusion.fact == name:
             if spec.type == "bool":

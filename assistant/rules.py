@@ -118,6 +118,20 @@ class RateFormula(_FormulaBase):
         return [self.base]
 
 
+class LocalStandard(Strict):
+    """Where another government pays instead of the city's match, at its own standard
+    ("县级的项目由县级财政按不低于省级财政的标准予以保障支持"): for projects whose ``fact`` is one of
+    ``in``, at least ``ratio`` × the provincial award, with no city cap."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    fact: str
+    in_: list[str] = Field(alias="in")
+    ratio: Decimal
+    wording: str  # verbatim, checked against the document at build
+    section: str
+
+
 class MatchingFormula(_FormulaBase):
     """A city award matching a provincial one: base × exchange rate × provincial rate × ratio."""
 
@@ -126,9 +140,10 @@ class MatchingFormula(_FormulaBase):
     fx: str
     provincial_rate: Decimal
     match_ratio: Decimal
+    local: LocalStandard | None = None
 
     def inputs(self) -> list[str]:
-        return [self.base, self.fx]
+        return [self.base, self.fx] + ([self.local.fact] if self.local else [])
 
 
 class CeilingFormula(_FormulaBase):

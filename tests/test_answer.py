@@ -152,7 +152,7 @@ def test_a_query_about_nothing_in_the_documents_finds_nothing_rather_than_ten_ra
     assert found.exact == [] and found.related == []
 
 
-def test_a_foreign_investment_amount_asks_the_project_type_then_the_exclusion_then_pays(assistant):
+def test_a_foreign_investment_amount_asks_the_project_type_the_exclusion_and_the_place_then_pays(assistant):
     from assistant.web.chat import next_question
 
     question = "我们是外资企业，当年到资2亿美元，汇率7.1，能拿多少"
@@ -160,8 +160,12 @@ def test_a_foreign_investment_amount_asks_the_project_type_then_the_exclusion_th
     assert first.answer.startswith("您的项目属于哪一类？") and first.calculation.total_yuan == 0
     assert next_question(first)["name"] == "fdi_project_type"
     second = assistant.ask(question, as_of=date(2024, 5, 1), facts={"fdi_project_type": "高技术服务业"})
-    assert second.answer.startswith("如项目不属于金融类、房地产类，高技术服务业外资项目配套奖补可得2130万元")
+    assert second.answer.startswith("如项目不属于金融类、房地产类、项目在市本级或南湖区、秀洲区，高技术服务业外资项目配套奖补可得2130万元")
     assert second.calculation.total_yuan == 0 and next_question(second)["name"] == "fdi_sector_excluded"
-    third = assistant.ask(question, as_of=date(2024, 5, 1), facts={"fdi_project_type": "高技术服务业", "fdi_sector_excluded": "否"})
-    assert third.answer.startswith("高技术服务业外资项目配套奖补可得2130万元") and third.calculation.total_yuan == 21300000
-    assert next_question(third) is None
+    chosen = {"fdi_project_type": "高技术服务业", "fdi_sector_excluded": "否"}
+    third = assistant.ask(question, as_of=date(2024, 5, 1), facts=chosen)
+    assert third.answer.startswith("如项目在市本级或南湖区、秀洲区，高技术服务业外资项目配套奖补可得2130万元")
+    assert next_question(third)["name"] == "fdi_project_level"
+    fourth = assistant.ask(question, as_of=date(2024, 5, 1), facts={**chosen, "fdi_project_level": "市本级或区"})
+    assert fourth.answer.startswith("高技术服务业外资项目配套奖补可得2130万元") and fourth.calculation.total_yuan == 21300000
+    assert next_question(fourth) is None

@@ -97,7 +97,7 @@ def test_green_amount_is_monotonic_in_the_base_until_the_cap(a, b):
     [
         ("纯数字化改造投入800万元，已验收合格，能补多少", 1600000),
         ("数字化改造投入一千万，已验收合格，补助多少", 2000000),
-        ("外资先进制造业项目（非金融、房地产类）总投资1.2亿美元，首年实际利用外资4000万美元，汇率7.1，配套奖补多少", 12780000),
+        ("南湖区的外资先进制造业项目（非金融、房地产类）总投资1.2亿美元，首年实际利用外资4000万美元，汇率7.1，配套奖补多少", 12780000),
     ],
 )
 def test_facts_are_read_from_chinese_questions(question, total):
@@ -119,7 +119,8 @@ def test_matching_award_is_monotonic_until_its_cumulative_cap(a, b):
     low, high = sorted((a, b))
 
     def amount(usd):
-        facts = {"fdi_project_type": "增资技改", "fdi_sector_excluded": "否", "fdi_year_actual_usd": usd, "usd_cny_rate": "7.1"}
+        facts = {"fdi_project_type": "增资技改", "fdi_sector_excluded": "否", "fdi_project_level": "市本级或区",
+                 "fdi_year_actual_usd": usd, "usd_cny_rate": "7.1"}
         return calculate(facts, date(2024, 5, 1)).items[0].amount_yuan
 
     assert 0 < amount(low) <= amount(high) <= 200_000_000
@@ -225,8 +226,8 @@ def test_a_number_the_engine_refuses_never_becomes_an_amount(name, value):
 
 
 def test_a_matching_award_states_its_reading_and_shows_the_provincial_and_city_parts_apart():
-    facts = {"fdi_project_type": "先进制造业", "fdi_sector_excluded": "否", "fdi_total_investment_usd": 150000000,
-             "fdi_year_actual_usd": 40000000, "usd_cny_rate": "7.1"}
+    facts = {"fdi_project_type": "先进制造业", "fdi_sector_excluded": "否", "fdi_project_level": "市本级或区",
+             "fdi_total_investment_usd": 150000000, "fdi_year_actual_usd": 40000000, "usd_cny_rate": "7.1"}
     result = calculate(facts, date(2024, 5, 1))
     item = next(i for i in result.items if i.rule_id == "fdi.manufacturing")
     assert item.provincial_yuan == 8520000 and item.amount_yuan == 12780000 == result.total_yuan
@@ -313,7 +314,7 @@ def test_a_rule_file_cannot_restate_its_documents_identity(tmp_path):
 # -- exclusions are facts: asked, never assumed ----------------------------------------------
 
 _FDI = {"fdi_project_type": "先进制造业", "fdi_total_investment_usd": 150000000, "fdi_year_actual_usd": 40000000,
-        "usd_cny_rate": "7.1"}
+        "usd_cny_rate": "7.1", "fdi_project_level": "市本级或区"}
 
 
 @pytest.mark.parametrize("sector, status, total", [
@@ -331,11 +332,14 @@ def test_the_financial_and_real_estate_exclusion_is_asked_when_unstated(sector, 
         assert item.missing_facts == ["fdi_sector_excluded"]
         assert item.if_confirmed is not None and item.if_confirmed.amount_yuan == 12780000
         assert lead_line(result).startswith("如项目不属于金融类、房地产类，外资先进制造业项目配套奖补可得1278万元")
+        # the other way: where the county pays, at least the provincial standard, said as a floor
+        county = calculate(dict(facts, fdi_sector_excluded="否", fdi_project_level="县（市）或嘉兴港区"), date(2024, 5, 1))
+        assert county.items[0].minimum and lead_line(county).startswith("外资先进制造业项目配套奖补可得不低于852万元")
 
 
 def test_a_fortune500_investors_headquarters_is_asked_not_assumed():
     facts = {"fdi_project_type": "总部或研发中心", "fdi_sector_excluded": "否", "fdi_year_actual_usd": 40000000,
-             "usd_cny_rate": "7"}
+             "usd_cny_rate": "7", "fdi_project_level": "市本级或区"}
     item = calculate(facts, date(2024, 5, 1)).items[0]
     assert item.status == "needs_info" and item.missing_facts == ["fortune500_hq_in_china"]
     assert item.if_confirmed and "投资方不是总部位于中国境内的世界500强企业" in item.if_confirmed.assuming

@@ -82,8 +82,8 @@ def test_yes_and_no_in_words(question, expected):
     # the financial / real-estate exclusion unstated: asked, with the amount if the project is neither
     ("外资先进制造业项目总投资1亿2千万美元，首年实际利用外资4000万美元，按1美元兑7.1元，配套奖补多少", 0, 12780000),
     ("外资先进制造业项目总投资1.2亿美元，首年实际利用外资4000万美元，美元兑人民币7.1，配套奖补多少", 0, 12780000),
-    ("外资先进制造业项目，不属于金融、房地产类，总投资1.2亿美元，首年到资4000万美元，汇率7.1，能拿多少", 12780000, 0),
-    ("外资先进制造业项目（非金融、房地产项目）总投资1.2亿美元，首年到资4000万美元，汇率7.1，能拿多少", 12780000, 0),
+    ("秀洲区外资先进制造业项目，不属于金融、房地产类，总投资1.2亿美元，首年到资4000万美元，汇率7.1，能拿多少", 12780000, 0),
+    ("海宁的外资先进制造业项目（非金融、房地产项目）总投资1.2亿美元，首年到资4000万美元，汇率7.1，能拿多少", 8520000, 0),
 ])
 def test_amount_questions_with_numbers_in_every_form(question, total, conditional):
     result = answer_amount_question(question, AS_OF)
@@ -99,7 +99,7 @@ def test_exclusive_project_types_are_asked_not_summed():
 
 def test_a_rule_named_for_another_project_type_is_ineligible_not_highest_only():
     facts = {"fdi_project_type": "高技术服务业", "fdi_year_actual_usd": 200000000, "usd_cny_rate": "7.1",
-             "fdi_total_investment_usd": 200000000, "fdi_sector_excluded": "否"}
+             "fdi_total_investment_usd": 200000000, "fdi_sector_excluded": "否", "fdi_project_level": "市本级或区"}
     result = calculate(facts, AS_OF, rule_ids=["fdi.manufacturing", "fdi.hitech_services"])
     status = {i.rule_id: i.status for i in result.items}
     assert status == {"fdi.manufacturing": "ineligible", "fdi.hitech_services": "eligible"}
