@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import rules as rule_data
 from .config import CORPUS_DIR, Limits
 from .models import DocumentMeta, PolicyDocument, PolicyError
-from .rules import FactSpec, Membership, Policy, Rule, RuleFile, fact_names, load_rules
+from .rules import FactSpec, Membership, Policy, Rule, RuleFile, fact_names
 
 
 @dataclass(frozen=True)
@@ -123,15 +124,16 @@ def bind_rules(rule_files: list[RuleFile], documents: dict[str, PolicyDocument])
 def catalogue_for(documents: dict[str, PolicyDocument]) -> Catalogue:
     """The rules whose documents these are, each policy joined to its document's metadata.
     A rule file whose document is absent (an index of other documents) contributes nothing; one
-    whose clauses no longer match is left out too (an index build refuses it before this)."""
-    facts, rule_files = load_rules()
-    bindings, _ = bind_rules(rule_files, documents)
+    whose clauses no longer match is an error (a build refuses it; rules edited since say so)."""
+    facts, rule_files = rule_data.load_rules()  # through the module: tests may hand it other rules
+    present = [f for f in rule_files if f.policy.doc_id in documents]
+    bindings, problems = bind_rules(present, documents)
+    if problems:  # the rules changed after the index was built: never drop a policy silently
+        raise PolicyError("补贴规则与知识库中的条款对不上，请重新运行 `policy-assistant ingest`：\n" + "\n".join(problems))
     clause_of = {b.rule_id: b.clause_id for b in bindings}
     policies = []
-    for rule_file in rule_files:
-        document = documents.get(rule_file.policy.doc_id)
-        if document is None or any(r.id not in clause_of for r in rule_file.rules):
-            continue
+    for rule_file in present:
+        document = documents[rule_file.policy.doc_id]
         policies.append(BoundPolicy(
             policy=rule_file.policy, meta=document.meta, rules=tuple(rule_file.rules),
             exclusions=tuple(rule_file.exclusions), clause_ids={r.id: clause_of[r.id] for r in rule_file.rules},

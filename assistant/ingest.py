@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from . import supersede
 from .chunk import chunk_document
 from .clean import clean_text
-from .config import CORPUS_DIR, PROJECT_ROOT, ChunkingConfig, Limits, Settings
+from .config import CORPUS_DIR, PROJECT_ROOT, RULES_DIR, ChunkingConfig, Limits, Settings
 from .load import find_files, load_file
 from .models import DocumentMeta, KnownTitle, PolicyDocument, PolicyError
 from .split import split_compilation
@@ -139,6 +139,8 @@ def fingerprint(sources: dict[str, str], model_id: str) -> str:
     package = Path(__file__).parent
     for name in PIPELINE_MODULES:
         digest.update((package / name).read_bytes())
+    for rules in sorted(RULES_DIR.glob("*.yaml")):  # an edited rule is bound again at the next build
+        digest.update(rules.name.encode() + rules.read_bytes())
     for key in sorted(sources):
         digest.update(f"{key}={sources[key]}".encode())
     return digest.hexdigest()

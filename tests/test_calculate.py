@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from assistant.bind import BoundPolicy, Catalogue, bundled_catalogue
 from assistant.calc_text import lead_line, render_summary
 from assistant.calculate import Calculation, calculate
+from assistant.config import Limits
 from assistant.facts import answer_amount_question
 from assistant.models import DocumentMeta, PolicyError
 from assistant.rules import Policy, Rule, load_rules
@@ -354,3 +355,18 @@ def test_a_calculation_keeps_the_json_shape_of_the_contract():
     assert set(item) >= {"rule_id", "benefit", "doc_number", "section", "status", "amount_yuan", "cap_yuan", "reasons",
                          "missing_facts", "trace", "citation"}
     assert isinstance(item["amount_yuan"], int) and item["citation"]["doc_number"] == "嘉政办发〔2023〕36号"
+
+
+def test_rules_edited_after_the_build_are_an_error_not_a_policy_silently_dropped(monkeypatch):
+    import assistant.rules as rules
+    from assistant.bind import catalogue_for
+    from assistant.ingest import parse_files
+    from assistant.load import find_files
+
+    documents, _ = parse_files(find_files([Path("corpus")]), Limits())
+    specs, files = load_rules()
+    first = files[0]
+    changed = first.model_copy(update={"rules": [first.rules[0].model_copy(update={"clause": "对海豚企业给予一次性奖励999万元"})]})
+    monkeypatch.setattr(rules, "load_rules", lambda directory=None: (specs, [changed] + files[1:]))
+    with pytest.raises(PolicyError, match=f"(?s)请重新运行.*规则 {first.rules[0].id}"):
+        catalogue_for(documents)
