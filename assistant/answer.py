@@ -20,7 +20,6 @@ from .models import Answer, Citation, KnownTitle, PolicyDocument
 from .retrieve import Hit
 from .tokens import normalise, tokenize
 
-_AMOUNT_QUESTION = re.compile(r"多少|金额|奖励|补助|补贴|资助|奖补|钱|万元|额度|上限|最高")
 _DATE_QUESTION = re.compile(r"什么时候|何时|有效期|执行期|截止|到期|期限|哪一年|时间")
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:元|美元)|\d+(?:\.\d+)?[%‰]")
 _SEVERAL = re.compile(r"分别|各是|各为|各自|各多少|和.{1,12}(各|分别)")
@@ -123,7 +122,7 @@ def _sentence_score(sentence: str, evidence: Evidence) -> float:
         return 0.0
     weight = sum(evidence.idf.get(t, evidence.max_idf) for t in asked)
     score = sum(evidence.idf.get(t, evidence.max_idf) for t in asked & words) / weight
-    if _AMOUNT_QUESTION.search(evidence.question) and _MONEY.search(sentence):
+    if intent.MONEY_TOPIC.search(evidence.question) and _MONEY.search(sentence):
         score += 0.25
     if _DATE_QUESTION.search(evidence.question) and _DATE.search(sentence):
         score += 0.25
@@ -150,7 +149,7 @@ def question_kind(question: str) -> str:
         return "who"
     if intent.VALIDITY.search(question):
         return "validity"
-    if _AMOUNT_QUESTION.search(question):
+    if intent.MONEY_TOPIC.search(question):
         return "amount"
     return "other"
 

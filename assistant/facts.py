@@ -16,14 +16,10 @@ from typing import Any
 
 from .bind import BoundPolicy, Catalogue, bundled_catalogue
 from .calculate import Calculation, calculate
-from .intent import asks_something_else
+from .intent import asks_amount
 from .models import PolicyError
 from .numbers import exchange_rate, money_mentions
 from .rules import Rule, fact_names, load_rules, validate_facts
-
-_AMOUNT_QUESTION = re.compile(r"多少|能拿|能领|补多少|奖多少|金额|测算|算一下|算算|可以拿|能得|给多少|补贴|补助|奖励|奖补")
-
-
 
 _NEGATORS = r"(未|没有|没|尚未|还没有|还没|还未|不是|非|并未|不属于|不涉及|并非)"
 
@@ -142,9 +138,7 @@ def answer_amount_question(
 
     ``backed``: whether retrieval found a rule's clause for this question; a rule picked by a
     stray keyword ("研发中心") is left out before calculating, so 就高不重复 never weighs it."""
-    if not _AMOUNT_QUESTION.search(question):
-        return None
-    if asks_something_else(question):  # "申请补助需要哪些材料": no calculation
+    if not asks_amount(question):  # "申请补助需要哪些材料", "小巨人数量目标是多少": no calculation
         return None
     catalogue = catalogue or bundled_catalogue()
     chosen_facts = validate_facts(extra_facts or {}, catalogue.facts)

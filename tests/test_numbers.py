@@ -133,3 +133,24 @@ def test_a_choice_named_or_denied(question, expected):
 
     keywords = {"金融": "金融类", "QFLP": "金融类", "房地产": "房地产类", "商业综合体": "房地产类"}
     assert _option_stated(question, keywords, ["金融类", "房地产类", "否"]) == expected
+
+
+@pytest.mark.parametrize("question, amount", [
+    ("我们厂数字化改造投了800万，能补多少？", True),
+    ("刚评上国家级专精特新小巨人，有奖金吗", True),
+    ("外资先进制造业项目首年到资4000万美元，汇率7.1，配套奖补多少", True),
+    ("最高能补多少？", True),
+    ("帮我算一下绿色化改造的补助", True),
+    # a number that is not a sum paid to the asker
+    ("到2025年专精特新小巨人企业数量目标是多少", False),
+    ("外资制造业项目和总部项目的配套奖补上限各是多少", False),
+    ("外资奖补资金市区两级怎么分担", False),
+    # another intent altogether
+    ("申请数字化改造补助需要哪些材料", False),
+    ("数字化改造补助找哪个部门", False),
+    ("专精特新奖励政策还有效吗", False),
+])
+def test_only_a_question_about_the_askers_own_sum_gets_a_calculation(question, amount):
+    from assistant.intent import asks_amount
+
+    assert asks_amount(question) is amount
