@@ -18,7 +18,7 @@ from . import intent
 from .config import AnswerConfig
 from .models import Answer, Citation, KnownTitle, PolicyDocument
 from .retrieve import Hit
-from .tokens import normalise, tokenize
+from .tokens import char_bigrams, normalise, tokenize
 
 _DATE_QUESTION = re.compile(r"什么时候|何时|有效期|执行期|截止|到期|期限|哪一年|时间")
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:元|美元)|\d+(?:\.\d+)?[%‰]")
@@ -115,13 +115,16 @@ def _sentences(text: str) -> list[str]:
     return [p.strip() for p in parts if len(p.strip()) >= 4]
 
 
-def _sentence_score(sentence: str, evidence: Evidence) -> float:
+def _sentence_score(sentence: str, evidence: Evidence, bigram_weight: float) -> float:
     words = set(tokenize(sentence))
     asked = set(evidence.query_tokens)
     if not asked:
         return 0.0
     weight = sum(evidence.idf.get(t, evidence.max_idf) for t in asked)
     score = sum(evidence.idf.get(t, evidence.max_idf) for t in asked & words) / weight
+    pairs = set(char_bigrams(evidence.question))
+    if pairs and bigram_weight:
+        score = (1 - bigram_weight) * score + bigram_weight * len(pairs & set(char_bigrams(sentence))) / len(pairs)
     if intent.MONEY_TOPIC.search(evidence.question) and _MONEY.search(sentence):
         score += 0.25
     if _DATE_QUESTION.search(evidence.question) and _DATE.search(sentence):
@@ -170,7 +173,7 @@ def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) ->
         return _abstain(evidence, absent, qid)
     citations = [to_citation(n, hit, evidence.as_of) for n, hit in enumerate(evidence.hits, 1)]
     if evidence.confidence < config.hedge_below:
-        return _hedge(evidence, citations, qid)
+        return _hedge(evidence, citations, qid, config)
     # The top clause always speaks; others join only when they cover the question as well.
     cited: list[Hit] = [best]
     # "A和B分别…": every part may come from its own clause, so the bar for the others is lower.
@@ -184,7 +187,8 @@ def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) ->
 
     picked: list[tuple[float, int, str]] = []
     for hit in cited:
-        ranked = sorted(((_sentence_score(s, evidence), s) for s in _sentences(hit.chunk.text)), key=lambda x: -x[0])
+        ranked = sorted(((_sentence_score(s, evidence, config.sentence_bigram_weight), s) for s in _sentences(hit.chunk.text)),
+                        key=lambda x: -x[0])
         if not ranked:
             continue
         top_score = ranked[0][0]
@@ -221,11 +225,11 @@ def _opening(evidence: Evidence, best: Hit, n: int, hedged: bool = False) -> str
     return ""
 
 
-def _hedge(evidence: Evidence, citations: list[Citation], qid: str | None) -> Answer:
+def _hedge(evidence: Evidence, citations: list[Citation], qid: str | None, config: AnswerConfig) -> Answer:
     """Not sure: show the nearest clauses and say they need checking."""
     excerpts = []
     for hit in evidence.hits[:2]:
-        ranked = sorted(_sentences(hit.chunk.text), key=lambda s: -_sentence_score(s, evidence))
+        ranked = sorted(_sentences(hit.chunk.text), key=lambda s: -_sentence_score(s, evidence, config.sentence_bigram_weight))
         excerpts.append(ranked[0] if ranked else hit.chunk.text[:120])
     # The nearest sentence stands in the first line, so the reader sees it before the list.
     lines = [f"没有找到明确规定，以下条款最接近，请核对：{excerpts[0]}[1]"]
