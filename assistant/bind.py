@@ -9,7 +9,6 @@ title, 文号 and validity (expired, superseded, draft) from the document, never
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +17,7 @@ from . import rules as rule_data
 from .config import CORPUS_DIR, Limits
 from .models import DocumentMeta, PolicyDocument, PolicyError
 from .rules import FactSpec, Membership, Policy, Rule, RuleFile, fact_names
+from .tokens import bare
 
 
 @dataclass(frozen=True)
@@ -83,12 +83,6 @@ class Catalogue:
         return [(title, names) for title, names in groups if names]
 
 
-def _bare(text: str) -> str:
-    """Compared without spacing and punctuation width: '（含）' and '(含)' are the same words."""
-    text = text.replace("（", "(").replace("）", ")").replace("，", ",").replace("：", ":").replace("；", ";")
-    return re.sub(r"[\s。;,]", "", text)
-
-
 def bind_rules(rule_files: list[RuleFile], documents: dict[str, PolicyDocument]) -> tuple[list[Binding], list[str]]:
     """(bindings, problems): each rule to the clause under its ``section`` that quotes its ``clause``."""
     bindings: list[Binding] = []
@@ -101,17 +95,17 @@ def bind_rules(rule_files: list[RuleFile], documents: dict[str, PolicyDocument])
             continue
         title = document.meta.short_title
         said = rule_file.policy.overlap_clause
-        if said and _bare(said) not in _bare(document.text):
+        if said and bare(said) not in bare(document.text):
             problems.append(f"规则文件《{title}》：在原文中找不到它引用的叠加/就高条款：{said}")
         for rule in rule_file.rules:
             local = getattr(rule.formula, "local", None)
-            if local and _bare(local.wording) not in _bare(document.text):
+            if local and bare(local.wording) not in bare(document.text):
                 problems.append(f"规则 {rule.id}：在《{title}》中找不到它引用的地方标准原文：{local.wording}")
-            quoted = _bare(rule.clause)
-            section = _bare(rule.section)
+            quoted = bare(rule.clause)
+            section = bare(rule.section)
             found = [
                 c for c in document.clauses
-                if quoted in _bare(c.text) and _bare(c.section).startswith(section)
+                if quoted in bare(c.text) and bare(c.section).startswith(section)
             ]
             if not found:
                 problems.append(f"规则 {rule.id}：在《{title}》{rule.section} 中找不到它引用的条款原文")

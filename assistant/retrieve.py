@@ -24,7 +24,7 @@ from .models import Chunk, DocumentMeta
 from .numbers import CN_NUMERALS, cn_to_int
 from .store import Index, VectorStoreUnavailable
 from .structure import label_kind
-from .tokens import normalise, parts, tokenize, words
+from .tokens import bare, normalise, parts, tokenize, words
 
 _CN = CN_NUMERALS
 
@@ -97,8 +97,8 @@ def search_terms(query: str) -> list[str]:
 
 
 def _bare(text: str) -> str:
-    """Text compared literally: simplified, lower case, no brackets, quotes or spaces."""
-    return re.sub(r"[\s（）()「」“”\"《》【】]", "", normalise(text))
+    """Text compared literally, after the same normalising as search (首台（套） = 首台套)."""
+    return bare(normalise(text))
 
 
 def _matching_clauses(clauses, refs: list[tuple[str, int]]) -> list[str]:

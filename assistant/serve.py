@@ -23,8 +23,8 @@ def build_app(assistant: PolicyAssistant, settings: Settings):
                     elem_id="masthead")
         with gr.Tab("政策问答"):
             chat.build(page)
-        with gr.Tab("条款查询"):
-            lookup.build(page)
+        with gr.Tab("条款查询") as lookup_tab:
+            lookup.build(page, lookup_tab)
         with gr.Tab("补贴测算"):
             calculator.build(page)
         if settings.admin_password:  # the desk exists only where an administrator password is configured

@@ -21,7 +21,7 @@ from .confidence import DENSE_SIGNALS, ConfidenceModel, signals_of
 from .config import CONFIDENCE_MODEL, Settings
 from .embed import make_embeddings
 from .intent import asks_something_else
-from .models import Answer, Citation, PolicyError
+from .models import Answer, Citation, PolicyDocument, PolicyError
 from .retrieve import Filters, Retrieval, Retriever, search_terms
 from .rules import Rule
 from .store import Index, active_generation
@@ -91,6 +91,11 @@ class PolicyAssistant:
         generation in: read it before answering. One readlink per question."""
         if active_generation(self.settings.index_dir) != self.generation:
             self.reload()
+
+    def documents(self) -> dict[str, PolicyDocument]:
+        """The knowledge base's documents as they are now (after any swap by another writer)."""
+        self._follow_swaps()
+        return self.index.documents
 
     def warm_up(self) -> None:
         self.ask("专精特新企业奖励")

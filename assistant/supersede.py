@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .docnumber import DOC_NUMBER_IN_TEXT, normalise_doc_number, same_document_number
 from .models import DocumentMeta, PolicyDocument
+from .tokens import bare
 from .validity import sentences
 
 # The verb closes its clause: "原《…》同时废止。", not "…失效的合同".
@@ -48,15 +49,11 @@ def read_repeals(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _norm(title: str) -> str:
-    return re.sub(r"[\s《》“”\"（）()〔〕\[\]【】、，,·]", "", title)
-
-
 def _names(meta: DocumentMeta) -> set[str]:
-    names = {_norm(meta.title)}
+    names = {bare(meta.title)}
     carried = _CARRIER.search(meta.title)
     if carried:
-        names.add(_norm(carried.group(1)))
+        names.add(bare(carried.group(1)))
     return {n for n in names if n}
 
 
@@ -66,7 +63,7 @@ def _matches(reference: str, meta: DocumentMeta) -> bool:
     title = _TITLE.search(reference)
     if not title:
         return False
-    wanted = _norm(title.group(1))
+    wanted = bare(title.group(1))
     return any(wanted == name or (len(wanted) >= 10 and wanted in name) for name in _names(meta))
 
 

@@ -74,6 +74,17 @@ def normalise(text: str) -> str:
     return text.replace("（", "(").replace("）", ")").replace("“", "").replace("”", "")
 
 
+# Spacing and punctuation of either width, quotes and brackets of every kind.
+_NOT_WORDS = re.compile(r"[\s!-/:-@\[-`{-~\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65“”‘’·…—─]")
+
+
+def bare(text: str) -> str:
+    """Text as compared literally: simplified, lower case, without spacing or punctuation of
+    either width ("（含）" and "(含)", "《标题》" and "标题" are the same words). One definition for
+    quoting a rule's clause, a searched phrase and a repealed title."""
+    return _NOT_WORDS.sub("", to_simplified(text or "").lower())
+
+
 @lru_cache(maxsize=4096)
 def tokenize(text: str) -> tuple[str, ...]:
     """Search-mode jieba tokens without punctuation and stopwords."""

@@ -142,3 +142,16 @@ def test_merged_clauses_are_labelled_by_their_first_and_last_labels():
     document = build_document(text, extract_meta(text, "x", "x.txt"))
     sections = [c.section for c in chunk_document(document, ChunkingConfig(min_chars=60, max_chars=420))]
     assert any(s.endswith("一、支持政策 / （一）至（三）") for s in sections), sections
+
+
+@pytest.mark.parametrize("a, b", [
+    ("（含）以上", "(含)以上"),
+    ("《支持传统特色产业高质量发展实施方案》", "支持传统特色产业高质量发展实施方案"),
+    ("1:1.5配套，累计最高", "1：1.5配套,累计最高"),
+    ("“就高不重复”原则", "就高不重复原则"),
+    ("首 台 套", "首台套"),
+])
+def test_text_compared_literally_ignores_spacing_punctuation_and_width(a, b):
+    from assistant.tokens import bare
+
+    assert bare(a) == bare(b)

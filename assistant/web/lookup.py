@@ -37,10 +37,15 @@ def summary_line(found: dict) -> str:
     return f"**{head}**{tail}。"
 
 
-def build(page: Page) -> None:
+def document_choices(page: Page) -> list[tuple[str, str]]:
+    """The documents of the index as it is now (another tab or process may have added one)."""
+    documents = sorted(page.assistant.documents().values(), key=lambda d: d.meta.short_title)
+    return [(f"{d.meta.short_title}（{d.meta.doc_number or '无文号'}）", d.meta.doc_id) for d in documents]
+
+
+def build(page: Page, tab: gr.Tab | None = None) -> None:
     assistant = page.assistant
-    documents = sorted(assistant.index.documents.values(), key=lambda d: d.meta.short_title)
-    doc_choices = [(f"{d.meta.short_title}（{d.meta.doc_number or '无文号'}）", d.meta.doc_id) for d in documents]
+    doc_choices = document_choices(page)
     found_state = gr.State({})
     recent_state = gr.State([])
     with gr.Row(equal_height=True):
@@ -50,7 +55,7 @@ def build(page: Page) -> None:
     recent = gr.Dropdown([], label="最近查询", value=None, interactive=True, elem_id="lookup-recent")
     with gr.Accordion("筛选", open=False):
         with gr.Row():
-            doc_filter = gr.Dropdown(doc_choices, multiselect=True, label="限定文档")
+            doc_filter = gr.Dropdown(doc_choices, multiselect=True, label="限定文档", elem_id="lookup-docs")
             status_filter = gr.CheckboxGroup([(label, key) for key, label in STATUS_LABELS.items()], label="限定状态")
         with gr.Row():
             unit_filter = gr.Textbox(label="负责部门（如：市经信局）")
@@ -102,6 +107,9 @@ def build(page: Page) -> None:
                 gr.Markdown("---\n#### 相关条款（不含全部关键词，按相关度排列）", elem_id="lookup-related")
                 for c in found["related"]:
                     _result(page, c, words)
+    if tab is not None:  # an upload on the desk (or another server's) shows up when the tab is opened again
+        tab.select(lambda chosen: gr.update(choices=document_choices(page), value=chosen), doc_filter, doc_filter,
+                   api_visibility="private")
 
 
 def _result(page: Page, c: dict, words: list[str]) -> None:
