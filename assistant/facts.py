@@ -115,6 +115,30 @@ def facts_from_question(question: str, rules: list[Rule], also: set[str] | None 
     return facts
 
 
+_YES = re.compile(r"(是|是的|对|对的|有|有的|嗯|没错|属于|已经?\S{0,8}了?)[。！!,，]?")
+_NO = re.compile(r"(否|不是|没有|没|还没有?|不|不对|无|不属于|都不是)[。！!,，]?")
+
+
+def reply_to(message: str, name: str) -> dict[str, Any] | None:
+    """The facts a typed reply to "还需确认：X？" states, when it answers X ("不是金融也不是房地产",
+    "在嘉善", "是的，验收了"); None when it is a new question instead."""
+    specs, _ = load_rules()
+    spec = specs[name]
+    stated = facts_from_question(message, [], also=set(specs))
+    if name in stated:
+        return stated
+    text = message.strip()
+    if spec.type == "bool" and (_NO.fullmatch(text) or _YES.fullmatch(text)):
+        return {**stated, name: not _NO.fullmatch(text)}
+    if spec.type == "enum":
+        named = [o for o in spec.options or [] if o in text]
+        if len(named) == 1:
+            return {**stated, name: named[0]}
+        if _NO.fullmatch(text) and "否" in (spec.options or []):
+            return {**stated, name: "否"}
+    return None
+
+
 def rules_for_question(question: str, catalogue: Catalogue) -> list[tuple[Rule, BoundPolicy]]:
     scored = []
     for rule, policy in catalogue.rules():

@@ -154,3 +154,19 @@ def test_only_a_question_about_the_askers_own_sum_gets_a_calculation(question, a
     from assistant.intent import asks_amount
 
     assert asks_amount(question) is amount
+
+
+@pytest.mark.parametrize("message, name, expected", [
+    ("不是金融也不是房地产", "fdi_sector_excluded", {"fdi_sector_excluded": "否"}),
+    ("是QFLP项目", "fdi_sector_excluded", {"fdi_sector_excluded": "金融类"}),
+    ("在嘉善", "fdi_project_level", {"fdi_project_level": "县（市）或嘉兴港区"}),
+    ("是的", "digital_accepted", {"digital_accepted": True}),
+    ("还没有", "digital_accepted", {"digital_accepted": False}),
+    ("先进制造业", "fdi_project_type", {"fdi_project_type": "先进制造业"}),
+    ("这个政策还有效吗", "digital_accepted", None),  # a new question, not a reply
+    ("那首台套呢", "fdi_project_type", None),
+])
+def test_a_typed_reply_to_the_question_the_calculator_asked(message, name, expected):
+    from assistant.facts import reply_to
+
+    assert reply_to(message, name) == expected

@@ -8,6 +8,7 @@ from datetime import date
 
 import gradio as gr
 
+from ..facts import reply_to
 from ..models import Answer, PolicyError
 from ..rules import list_facts
 from ..service import is_follow_up
@@ -153,7 +154,14 @@ def build(page: Page) -> None:
         if not (message or "").strip():
             return history, message, conv, "", ""
         try:
-            shown, reply, conv = _turn(page, message, conv, parse_date(as_of_text))
+            stated = reply_to(message, conv.pending["name"]) if conv.pending and conv.questions else None
+            if stated is not None:  # a typed answer to "还需确认…？": as if its button was pressed
+                topic = conv.questions[-1]
+                conv = replace(conv, questions=conv.questions[:-1], facts={**conv.facts, **stated})
+                shown, reply, conv = _turn(page, topic, conv, parse_date(as_of_text), shown=as_text(message),
+                                           keep_facts=True)
+            else:
+                shown, reply, conv = _turn(page, message, conv, parse_date(as_of_text))
         except PolicyError as exc:
             shown, reply = as_text(message), f"⚠️ {as_text(str(exc))}"
             conv = replace(conv, pending=None, citations=[])
