@@ -16,8 +16,8 @@ GAIN = re.compile(r"能拿|能领|能补|能得|能奖|可以拿|可以领|可�
                   r"得多少|多少钱|测算|算一下|算算|怎么算|如何计算")
 MONEY_WORD = re.compile(r"奖励|补助|补贴|资助|奖补|奖金|补偿|配套")
 ASKING = re.compile(r"多少|几|吗|有没有|能不能|可不可以|是否|没[？?]?$")
-# Numbers that are not a sum paid to the asker: a target, a count, a cap, a share, who pays.
-NOT_A_SUM = re.compile(r"目标|指标|数量|多少家|多少个|多少项|多少人|分担|上限|占比|比重")
+# Numbers that are not a sum paid to the asker: a target, a count, a share, who pays.
+NOT_A_SUM = re.compile(r"目标|指标|数量|多少家|多少个|多少项|多少人|分担|占比|比重")
 
 
 def asks_something_else(question: str) -> bool:
@@ -28,8 +28,8 @@ def asks_something_else(question: str) -> bool:
 
 def asks_amount(question: str) -> bool:
     """Whether the asker wants the sum they would get ("能补多少", "有奖金吗", "配套奖补多少"),
-    not a target, a count, a cap or who pays ("企业数量目标是多少", "上限各是多少",
-    "市区两级怎么分担"), and not materials, timing, a department or validity."""
+    or the most it could get ("补助上限分别是多少"), not a target, a count or who pays
+    ("企业数量目标是多少", "市区两级怎么分担"), and not materials, timing, a department or validity."""
     if asks_something_else(question):
         return False
     if GAIN.search(question):
