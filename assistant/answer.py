@@ -66,6 +66,7 @@ def to_citation(n: int, hit: Hit, as_of: date) -> Citation:
         responsible=hit.chunk.responsible,
         superseded_by=meta.superseded_by if status == "superseded" else None,
         supersedes=list(meta.supersedes),
+        ocr_pages=list(hit.chunk.ocr_pages),
     )
 
 
@@ -246,7 +247,9 @@ def _hedge(evidence: Evidence, citations: list[Citation], qid: str | None, confi
 
 def _basis(n: int, hit: Hit, as_of: date) -> str:
     number = f"（{hit.meta.doc_number}）" if hit.meta.doc_number else ""
-    return f"[{n}]《{hit.meta.title}》{number}{hit.chunk.section}。{hit.meta.validity_sentence(as_of)}"
+    pages = "、".join(map(str, hit.chunk.ocr_pages))
+    scanned = f"本条文字由扫描件第{pages}页识别，请以原件为准。" if pages else ""
+    return f"[{n}]《{hit.meta.title}》{number}{hit.chunk.section}。{hit.meta.validity_sentence(as_of)}{scanned}"
 
 
 def _quote_clauses(evidence: Evidence, qid: str | None) -> Answer:

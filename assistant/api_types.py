@@ -26,6 +26,7 @@ class CitationJSON(TypedDict):
     responsible: list[str]
     superseded_by: str | None
     supersedes: list[str]
+    ocr_pages: list[int]  # recognised from these pages of a scan: check the original
 
 
 class CalcCitationJSON(TypedDict):

@@ -13,6 +13,7 @@ import re
 
 from .config import ChunkingConfig
 from .models import Chunk, Clause, PolicyDocument
+from .tokens import char_bigrams
 
 
 def chunk_document(doc: PolicyDocument, config: ChunkingConfig = ChunkingConfig()) -> list[Chunk]:
@@ -40,6 +41,7 @@ def chunk_document(doc: PolicyDocument, config: ChunkingConfig = ChunkingConfig(
                     start=start,
                     end=start + len(piece),
                     responsible=responsible,
+                    ocr_pages=_ocr_pages(piece, doc.ocr_text),
                 )
             )
         pending.clear()
@@ -106,3 +108,15 @@ def _split(text: str, offset: int, max_chars: int) -> list[tuple[int, str]]:
         if stripped:
             result.append((start + piece.find(stripped[0]), stripped))
     return result
+
+
+def _ocr_pages(text: str, ocr_text: dict[int, str]) -> list[int]:
+    """The scanned pages this text was recognised from: those holding a fair share of its
+    character pairs, when together they hold most of them (a clause may run across a page)."""
+    pairs = set(char_bigrams(text))
+    if not ocr_text or not pairs:
+        return []
+    found = {p: pairs & set(char_bigrams(t)) for p, t in sorted(ocr_text.items())}
+    pages = [p for p, shared in found.items() if len(shared) >= 0.2 * len(pairs)]
+    covered = set().union(*(found[p] for p in pages)) if pages else set()
+    return pages if len(covered) >= 0.6 * len(pairs) else []

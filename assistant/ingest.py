@@ -111,7 +111,9 @@ def parse_file(
                 first = exc.errors()[0]
                 where = ".".join(str(x) for x in first["loc"])
                 raise PolicyError(f"meta/{doc_id}.yaml: 字段 {where} 无效：{first['msg']}") from None
-        documents.append(build_document(text, meta))
+        document = build_document(text, meta)
+        document.ocr_text = {p.page: clean_text(p.text) for p in source.ocr}
+        documents.append(document)
     return documents, split.known_titles
 
 

@@ -26,17 +26,29 @@ MIN_TEXT_LAYER_CHARS = 10
 
 
 @dataclass(frozen=True)
+class OcrPage:
+    """A page whose text was recognised from an image: its number and what was read."""
+
+    page: int  # 1-based
+    text: str
+
+
+@dataclass(frozen=True)
 class SourceFile:
     path: Path
     text: str
     sha256: str  # of the file's bytes
-    ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text was recognised from an image
+    ocr: tuple[OcrPage, ...] = ()
+
+    @property
+    def ocr_pages(self) -> tuple[int, ...]:
+        return tuple(p.page for p in self.ocr)
 
 
 @dataclass(frozen=True)
 class _Reader:
     kind: str  # how a person names the format in a message
-    read: Callable[..., tuple[str, tuple[int, ...]]]
+    read: Callable[..., tuple[str, tuple[OcrPage, ...]]]
 
 
 def find_files(paths: list[Path]) -> list[Path]:
@@ -83,17 +95,17 @@ def load_file(path: Path, max_bytes: int | None = None, on_ocr: OcrProgress | No
         raise PolicyError(f"{path.name}: 文件为空 (empty file)")
     reader = READERS.get(suffix, READERS[".txt"])
     try:
-        text, ocr_pages = reader.read(path, data, on_ocr)
+        text, ocr = reader.read(path, data, on_ocr)
     except PolicyError:
         raise
     except Exception as exc:  # noqa: BLE001 - a parser's own failure (zlib, XML, recursion…) is still "this file is unusable"
         raise PolicyError(f"{path.name}: {reader.kind} 文件损坏，无法解析 ({type(exc).__name__})") from None
     if len(text.strip()) < 20:
         raise PolicyError(f"{path.name}: 没有可识别的文字（空白页或无法识别的扫描件） (no text)")
-    return SourceFile(path=path, text=text, sha256=hashlib.sha256(data).hexdigest(), ocr_pages=ocr_pages)
+    return SourceFile(path=path, text=text, sha256=hashlib.sha256(data).hexdigest(), ocr=ocr)
 
 
-def _read_text(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[int, ...]]:
+def _read_text(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[OcrPage, ...]]:
     return _decode(path, data), ()
 
 
@@ -118,7 +130,7 @@ def _decode(path: Path, data: bytes) -> str:
     return str(best)
 
 
-def _read_pdf(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[int, ...]]:
+def _read_pdf(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[OcrPage, ...]]:
     import logging
     import warnings
     from io import BytesIO
@@ -151,7 +163,7 @@ def _read_pdf(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tup
             on_ocr(len(scanned), len(scanned))
     # Page breaks become explicit markers so the cleaner treats PDFs like scraped e-books.
     text = "".join(f"\n第{i}页\n{page}\n" for i, page in enumerate(pages, 1))
-    return text, tuple(i + 1 for i in scanned if pages[i].strip())
+    return text, tuple(OcrPage(i + 1, pages[i]) for i in scanned if pages[i].strip())
 
 
 def _is_image_only(text: str, page) -> bool:
@@ -171,7 +183,7 @@ def _has_inline_image(page) -> bool:
     return bool(contents is not None and b"BI" in contents.get_data())
 
 
-def _read_docx(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[int, ...]]:
+def _read_docx(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[OcrPage, ...]]:
     import zipfile
     from io import BytesIO
 
@@ -189,7 +201,7 @@ def _read_docx(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tu
     return "\n".join(lines), ()
 
 
-def _read_html(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[int, ...]]:
+def _read_html(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[OcrPage, ...]]:
     """A saved web page: trafilatura keeps the article (title, paragraphs, tables) and drops the
     site's navigation, breadcrumbs, share buttons and footer."""
     import logging
@@ -211,7 +223,7 @@ def _read_html(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tu
     return body, ()
 
 
-def _read_ofd(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[int, ...]]:
+def _read_ofd(path: Path, data: bytes, on_ocr: OcrProgress | None = None) -> tuple[str, tuple[OcrPage, ...]]:
     """OFD (GB/T 33190), the Chinese fixed-layout format: text objects in reading order, page by page."""
     import ofdkit
 

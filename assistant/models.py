@@ -139,14 +139,19 @@ class PolicyDocument:
     text: str  # cleaned text; clause offsets point into it
     clauses: list[Clause]
     content_hash: str  # of the cleaned text + metadata: unchanged means no re-embedding
+    # Pages recognised from a scan, cleaned like the text: which quotes came from OCR.
+    ocr_text: dict[int, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "meta": self.meta.model_dump(mode="json"),
             "text": self.text,
             "clauses": [asdict(c) for c in self.clauses],
             "content_hash": self.content_hash,
         }
+        if self.ocr_text:
+            data["ocr_text"] = {str(page): text for page, text in self.ocr_text.items()}
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> PolicyDocument:
@@ -155,6 +160,7 @@ class PolicyDocument:
             text=data["text"],
             clauses=[Clause(**c) for c in data["clauses"]],
             content_hash=data["content_hash"],
+            ocr_text={int(page): text for page, text in data.get("ocr_text", {}).items()},
         )
 
 
@@ -178,6 +184,7 @@ class Chunk:
     start: int
     end: int
     responsible: list[str] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)  # scanned pages this text was recognised from
 
 
 @dataclass
@@ -196,6 +203,7 @@ class Citation:
     responsible: list[str] = field(default_factory=list)
     superseded_by: str | None = None  # doc_id of the policy that replaced this one (status superseded)
     supersedes: list[str] = field(default_factory=list)  # doc_ids of the policies this one replaced
+    ocr_pages: list[int] = field(default_factory=list)  # recognised from these pages of a scan: check the original
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -64,6 +64,12 @@ def test_a_scanned_two_page_policy_is_recognised_and_answered_with_the_right_cla
     top = answer.citations[0]
     assert top.doc_id == "dolphin-scan" and "最高不超过200万元" in top.text
     assert top.valid_from == "2024-01-01" and top.valid_to == "2025-12-31"  # 有效期为两年, read from page 2
+    # each quote says which scanned page it was recognised from, in the citation and the basis
+    assert 1 in top.ocr_pages and "本条文字由扫描件第" in answer.answer
+    first = PolicyAssistant(index_copy, embeddings=embeddings).lookup("海豚研究团队")
+    assert first[0].doc_id == "dolphin-scan" and first[0].ocr_pages == [1]
+    pages = {tuple(c.ocr_pages) for c in PolicyAssistant(index_copy, embeddings=embeddings).lookup("海豚") if c.doc_id == "dolphin-scan"}
+    assert any(2 in p for p in pages)  # the clause on page 2 says so
 
 
 @needs_font
@@ -151,3 +157,24 @@ def test_an_ofd_package_without_its_document_is_refused(tmp_path):
         z.writestr("OFD.xml", "<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'/>")
     with pytest.raises(PolicyError, match="hollow.ofd"):
         load_file(bad)
+
+
+def test_only_quotes_from_a_scanned_page_say_so_on_their_card_and_citation():
+    from assistant.chunk import chunk_document
+    from assistant.structure import build_document, extract_meta
+    from assistant.web.common import card, one_line_citation
+
+    text = clean_text("\n".join([
+        "嘉兴市测试局关于海豚产业的通知",
+        "一、对新落户的海豚养殖企业，给予一次性奖励80万元，由市财政一次性兑现，企业在落户后一年内提出申请。",
+        "二、对海豚科普基地建设项目，按设备投资额的15%给予补助，最高不超过200万元，项目须通过市级验收。",
+    ]))
+    document = build_document(text, extract_meta(text, doc_id="mixed", source_file="mixed.pdf"))
+    document.ocr_text = {2: clean_text("二、对海豚科普基地建设项目，按设备投资额的15%给予补助，最高不超过200万元，项目须通过市级验收。")}
+    marked = {c.section: c.ocr_pages for c in chunk_document(document)}
+    assert marked == {"正文至一、": [], "二、": [2]}  # the text layer's clauses are not marked
+
+    cited = {"n": 1, "doc_title": "测试", "doc_number": None, "section": "二、", "status": "current",
+             "text": "二、对海豚科普基地建设项目…", "responsible": [], "ocr_pages": [2]}
+    assert "扫描件第2页识别" in card(cited) and "扫描件第2页识别" in one_line_citation(cited)
+    assert "扫描件" not in card({**cited, "ocr_pages": []})

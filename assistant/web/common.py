@@ -17,6 +17,7 @@ mark {background:#fff59d}
 footer {display:none !important}
 .card {border-left:3px solid #90a4ae;padding:2px 0 2px 10px;margin:6px 0}
 .dept {color:#37474f}
+.ocr {color:#8a5a00}
 #chat, .prose, .md {overflow-wrap:anywhere; word-break:break-word}
 details > summary {cursor:pointer; color:#455a64}
 @media (max-width: 640px) {
@@ -72,7 +73,9 @@ def one_line_citation(c: dict) -> str:
     """What a hotline worker pastes: 《title》（文号）clause，status：text."""
     number = f"（{c['doc_number']}）" if c.get("doc_number") else ""
     status = STATUS_LABELS.get(c["status"], c["status"])
-    return f"《{c['doc_title']}》{number}{c['section']}，{status}：{c['text']}"
+    pages = "、".join(str(int(p)) for p in c.get("ocr_pages") or [])
+    scanned = f"（扫描件第{pages}页识别，以原件为准）" if pages else ""
+    return f"《{c['doc_title']}》{number}{c['section']}，{status}{scanned}：{c['text']}"
 
 
 def card(c: dict, words: list[str] | None = None, open_text: bool = False) -> str:
@@ -85,5 +88,7 @@ def card(c: dict, words: list[str] | None = None, open_text: bool = False) -> st
     number = f" {as_text(c['doc_number'])}" if c.get("doc_number") else ""
     head = f"<b>[{c['n']}]《{as_text(c['doc_title'])}》</b>{number} · {as_text(c['section'])}{badge(c['status'])}"
     dept = f"<div class='dept'>负责部门：{as_text('、'.join(c['responsible']))}</div>" if c.get("responsible") else ""
+    pages = "、".join(str(int(p)) for p in c.get("ocr_pages") or [])
+    scanned = f"<div class='ocr'>⚠️ 本条文字由扫描件第{pages}页识别，可能有错字，请以原件为准</div>" if pages else ""
     body = f"<details{' open' if open_text else ''}><summary>条款原文</summary>{text}</details>"
-    return f"<div class='card'>{head}{dept}{body}</div>"
+    return f"<div class='card'>{head}{dept}{scanned}{body}</div>"
