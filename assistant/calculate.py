@@ -25,6 +25,7 @@ from .rules import (
     AnyOf,
     CategoryFormula,
     CeilingFormula,
+    Facts,
     FactSpec,
     FixedFormula,
     MatchingFormula,
@@ -58,7 +59,7 @@ class ClauseRef:
     text: str
     clause_id: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"doc_id": self.doc_id, "doc_title": self.doc_title, "doc_number": self.doc_number,
                 "section": self.section, "text": self.text, "clause_id": self.clause_id}
 
@@ -72,7 +73,7 @@ class Conditional:
     assuming: tuple[str, ...]  # the facts in words: "数字化改造项目已验收合格"
     expired: bool
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"amount_yuan": self.amount_yuan, "if": list(self.assuming), "expired": self.expired}
 
 
@@ -109,7 +110,7 @@ class Item:
         """What this item adds to the total."""
         return (self.amount_yuan or 0) if self.status == "eligible" else 0
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "rule_id": self.rule_id, "benefit": self.benefit, "doc_number": self.doc_number,
             "section": self.section, "status": self.status, "amount_yuan": self.amount_yuan,
@@ -141,7 +142,7 @@ class Calculation:
     def if_confirmed(self) -> dict[str, Conditional]:
         return {i.rule_id: i.if_confirmed for i in self.items if i.if_confirmed is not None}
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         from .calc_text import render_summary
 
         out: dict[str, Any] = {
@@ -162,13 +163,13 @@ class Calculation:
 def _compare(left: Decimal | bool | str, op: str, right: Any) -> bool:
     if isinstance(left, Decimal):
         right = Decimal(str(right))
-    return {
+    return bool({
         ">=": lambda a, b: a >= b,
         ">": lambda a, b: a > b,
         "<=": lambda a, b: a <= b,
         "<": lambda a, b: a < b,
         "==": lambda a, b: a == b,
-    }[op](left, right)
+    }[op](left, right))
 
 
 def show(value: Any, spec: FactSpec | None) -> str:
@@ -183,7 +184,7 @@ def show(value: Any, spec: FactSpec | None) -> str:
     return f"{format(value.normalize(), 'f') if isinstance(value, Decimal) else value}{unit}"
 
 
-def evaluate_rule(rule: Rule, policy: BoundPolicy, catalogue: Catalogue, facts: dict, as_of: date) -> Item:
+def evaluate_rule(rule: Rule, policy: BoundPolicy, catalogue: Catalogue, facts: Facts, as_of: date) -> Item:
     specs = catalogue.facts
     meta = policy.meta
     item = Item(
@@ -270,7 +271,7 @@ def evaluate_rule(rule: Rule, policy: BoundPolicy, catalogue: Catalogue, facts: 
     return item
 
 
-def _amount(rule: Rule, item: Item, specs: dict[str, FactSpec], facts: dict) -> Decimal | None:
+def _amount(rule: Rule, item: Item, specs: dict[str, FactSpec], facts: Facts) -> Decimal | None:
     formula, trace = rule.formula, item.trace
     if isinstance(formula, FixedFormula):
         trace.append(f"定额：{wan(formula.amount)}")
@@ -293,7 +294,7 @@ def _amount(rule: Rule, item: Item, specs: dict[str, FactSpec], facts: dict) -> 
             elif facts.get(when.fact) is None:
                 trace.append(f"未说明是否{specs[when.fact].meaning}，按一般比例计算")
         trace.append(f"{specs[formula.base].meaning} {wan(base)} × {format((rate * 100).normalize(), 'f')}% = {wan(base * rate)}")
-        return base * rate
+        return Decimal(base * rate)
     if isinstance(formula, MatchingFormula):
         base, fx = facts[formula.base], facts[formula.fx]
         provincial = base * fx * formula.provincial_rate
@@ -307,11 +308,11 @@ def _amount(rule: Rule, item: Item, specs: dict[str, FactSpec], facts: dict) -> 
             trace.append(f"{facts[local.fact]}项目不适用市级配套，按“{local.wording}”：不低于{wan(provincial)}{times} = {wan(floor)}")
             item.minimum = True
             item.reasons.append(f"{local.wording}（{local.section}）：金额为最低标准，具体由当地财政确定")
-            return floor
+            return Decimal(floor)
         city = provincial * formula.match_ratio
         ratio = format(formula.match_ratio.normalize(), "f")
         trace.append(f"市级1:{ratio}配套：{wan(provincial)} × {ratio} = {wan(city)}")
-        return city
+        return Decimal(city)
     if isinstance(formula, CeilingFormula):
         item.reasons.append(
             f"条款只规定上限：{formula.per or ''}最高{wan(formula.cap)}，具体金额由主管部门按个案核定，不能据此算出确定数额"
@@ -354,7 +355,7 @@ def _assumable(rule: Rule, policy: BoundPolicy, specs: dict[str, FactSpec], name
     return None
 
 
-def _conditional(item: Item, rule: Rule, policy: BoundPolicy, catalogue: Catalogue, facts: dict, as_of: date) -> None:
+def _conditional(item: Item, rule: Rule, policy: BoundPolicy, catalogue: Catalogue, facts: Facts, as_of: date) -> None:
     """For an item waiting only on yes/no and exclusion facts: what it pays if they go its way."""
     if item.status != "needs_info" or not item.missing_facts:
         return
@@ -371,7 +372,7 @@ def _conditional(item: Item, rule: Rule, policy: BoundPolicy, catalogue: Catalog
 # Many rules
 
 
-def _selected(rule: Rule, facts: dict, asked_for: set[str] | None) -> bool:
+def _selected(rule: Rule, facts: Facts, asked_for: set[str] | None) -> bool:
     """Rules asked for by id always run; otherwise a rule runs when the facts speak to it
     and do not state a project type it is not for."""
     if asked_for is not None:
@@ -382,7 +383,7 @@ def _selected(rule: Rule, facts: dict, asked_for: set[str] | None) -> bool:
 
 
 def calculate(
-    raw_facts: dict, as_of: date, rule_ids: list[str] | None = None, catalogue: Catalogue | None = None,
+    raw_facts: dict[str, Any], as_of: date, rule_ids: list[str] | None = None, catalogue: Catalogue | None = None,
 ) -> Calculation:
     """Run every rule the facts speak to, or the ``rule_ids`` asked for (also ``"rules"`` in the
     facts). ``catalogue``: the rules bound to the knowledge base's documents (default: the bundled

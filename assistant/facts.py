@@ -154,7 +154,7 @@ def rules_for_question(question: str, catalogue: Catalogue) -> list[tuple[Rule, 
 def answer_amount_question(
     question: str,
     as_of: date,
-    extra_facts: dict | None = None,
+    extra_facts: dict[str, Any] | None = None,
     catalogue: Catalogue | None = None,
     backed: Callable[[Rule, BoundPolicy], bool] | None = None,
 ) -> Calculation | None:

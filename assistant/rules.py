@@ -21,6 +21,8 @@ from .config import RULES_DIR
 from .models import PolicyError
 
 Op = Literal[">=", ">", "<=", "<", "=="]
+# An enterprise's facts by name: Decimal for sums and numbers, bool, or an option of an enum.
+Facts = dict[str, Any]
 
 
 class Strict(BaseModel):
@@ -263,7 +265,7 @@ def project_type_facts() -> set[str]:
     return {r.applies_when.fact for f in files for r in f.rules if r.applies_when}
 
 
-def list_facts() -> list[dict]:
+def list_facts() -> list[dict[str, Any]]:
     facts, _ = load_rules()
     return [
         {"name": name, "type": spec.type, "unit": spec.unit, "meaning": spec.meaning, "options": spec.options}
@@ -311,7 +313,7 @@ def _coerce(name: str, value: Any, spec: FactSpec) -> Any:
     return value
 
 
-def validate_facts(raw: dict, facts: dict[str, FactSpec] | None = None) -> dict[str, Any]:
+def validate_facts(raw: dict[str, Any], facts: dict[str, FactSpec] | None = None) -> Facts:
     """Each stated fact checked and typed (Decimal, bool, an option); ``rules`` and ``as_of`` pass."""
     if not isinstance(raw, dict):
         raise PolicyError("企业情况应是 JSON 对象，如 {\"recognition_level\": \"专精特新小巨人\"}")
