@@ -18,6 +18,9 @@ class SubsidyFacts(BaseModel):
     as_of: str | None = Field(default=None, description="判断有效期的日期 YYYY-MM-DD，默认今天")
 
 
+_CALCULATE = "按政策规则测算企业可得补贴（确定性计算，每个金额附条款出处与计算过程）。"
+
+
 def _calculate(facts: dict, as_of: str | None = None) -> dict:
     try:
         return calculate(facts, date.fromisoformat(as_of) if as_of else date.today()).to_json()
@@ -25,12 +28,23 @@ def _calculate(facts: dict, as_of: str | None = None) -> dict:
         return {"error": str(exc)}
 
 
+# Over the bundled corpus, read from its files: for use without a running assistant.
 calculate_subsidy = StructuredTool.from_function(
-    func=_calculate,
-    name="calculate_subsidy",
-    description="按政策规则测算企业可得补贴（确定性计算，每个金额附条款出处与计算过程）。",
-    args_schema=SubsidyFacts,
+    func=_calculate, name="calculate_subsidy", description=_CALCULATE, args_schema=SubsidyFacts
 )
+
+
+def calculate_tool(assistant) -> StructuredTool:
+    """The engine over the assistant's own index: its documents' titles, 文号 and validity."""
+
+    def run(facts: dict, as_of: str | None = None) -> dict:
+        try:
+            return assistant.calculate(facts, date.fromisoformat(as_of) if as_of else None).to_json()
+        except (PolicyError, ValueError) as exc:
+            return {"error": str(exc)}
+
+    return StructuredTool.from_function(func=run, name="calculate_subsidy", description=_CALCULATE,
+                                        args_schema=SubsidyFacts)
 
 
 def lookup_tool(assistant) -> StructuredTool:

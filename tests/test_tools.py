@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from assistant.tools import answer_prompt, calculate_subsidy, lookup_tool
+from assistant.tools import answer_prompt, calculate_subsidy, calculate_tool, lookup_tool
 
 
 def test_calculator_tool_runs_the_engine():
@@ -36,3 +36,9 @@ def test_the_api_types_describe_exactly_what_the_core_returns(assistant):
     item_fields = get_type_hints(CalcItemJSON)
     required = {k for k in item_fields if k in CalcItemJSON.__required_keys__}
     assert required <= set(result["items"][0]) <= set(item_fields)
+
+
+def test_the_calculate_tool_of_an_assistant_uses_its_index(assistant):
+    result = calculate_tool(assistant).invoke({"facts": {"recognition_level": "单项冠军"}, "as_of": "2024-05-01"})
+    assert result["total_yuan"] == 3000000 and result["items"][0]["policy_status"] == "current"
+    assert "error" in calculate_tool(assistant).invoke({"facts": {"no_such_fact": 1}})
