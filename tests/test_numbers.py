@@ -84,6 +84,9 @@ def test_yes_and_no_in_words(question, expected):
     ("外资先进制造业项目总投资1.2亿美元，首年实际利用外资4000万美元，美元兑人民币7.1，配套奖补多少", 0, 12780000),
     ("秀洲区外资先进制造业项目，不属于金融、房地产类，总投资1.2亿美元，首年到资4000万美元，汇率7.1，能拿多少", 12780000, 0),
     ("海宁的外资先进制造业项目（非金融、房地产项目）总投资1.2亿美元，首年到资4000万美元，汇率7.1，能拿多少", 8520000, 0),
+    # "先进制造" without 业, "到位" for 到资, "汇率按7.2算", "不涉及房地产金融", 平湖 (a county-level city)
+    ("我们是平湖的外资企业，做汽车零部件先进制造，总投资2亿美元，今年到位3500万美元，汇率按7.2算，不涉及房地产金融，能拿多少",
+     7560000, 0),
 ])
 def test_amount_questions_with_numbers_in_every_form(question, total, conditional):
     result = answer_amount_question(question, AS_OF)
