@@ -16,6 +16,8 @@ GAIN = re.compile(r"能拿|能领|能补|能得|能奖|可以拿|可以领|可�
                   r"得多少|多少钱|测算|算一下|算算|怎么算|如何计算")
 MONEY_WORD = re.compile(r"奖励|补助|补贴|资助|奖补|奖金|补偿|配套")
 ASKING = re.compile(r"多少|几|吗|有没有|能不能|可不可以|是否|没[？?]?$")
+# The award's sum already said ("奖励300万是一次性给吗"): a yes/no about it asks something else.
+SUM_GIVEN = re.compile(r"(奖励|补助|补贴|资助|奖补|奖金|配套)\s*\d+(?:\.\d+)?\s*[万亿]")
 # Numbers that are not a sum paid to the asker: a target, a count, a share, who pays.
 NOT_A_SUM = re.compile(r"目标|指标|数量|多少家|多少个|多少项|多少人|分担|占比|比重")
 
@@ -34,4 +36,6 @@ def asks_amount(question: str) -> bool:
         return False
     if GAIN.search(question):
         return True
+    if "多少" not in question and SUM_GIVEN.search(question):
+        return False
     return bool(MONEY_WORD.search(question) and ASKING.search(question) and not NOT_A_SUM.search(question))

@@ -148,6 +148,8 @@ def test_a_choice_named_or_denied(question, expected):
     # a number that is not a sum paid to the asker
     ("到2025年专精特新小巨人企业数量目标是多少", False),
     ("外资奖补资金市区两级怎么分担", False),
+    ("单项冠军奖励300万是一次性给吗", False),  # the sum is said; the question is how it is paid
+    ("我们厂投了800万搞数字化改造，有补贴吗", True),  # a sum invested, not the award
     # another intent altogether
     ("申请数字化改造补助需要哪些材料", False),
     ("数字化改造补助找哪个部门", False),
