@@ -19,6 +19,7 @@ from .tokens import char_bigrams
 def chunk_document(doc: PolicyDocument, config: ChunkingConfig = ChunkingConfig()) -> list[Chunk]:
     chunks: list[Chunk] = []
     pending: list[Clause] = []
+    scanned = {page: set(char_bigrams(text)) for page, text in sorted(doc.ocr_text.items())}  # once per document
 
     def flush() -> None:
         if not pending:
@@ -41,7 +42,7 @@ def chunk_document(doc: PolicyDocument, config: ChunkingConfig = ChunkingConfig(
                     start=start,
                     end=start + len(piece),
                     responsible=responsible,
-                    ocr_pages=_ocr_pages(piece, doc.ocr_text),
+                    ocr_pages=_ocr_pages(piece, scanned),
                 )
             )
         pending.clear()
@@ -110,13 +111,14 @@ def _split(text: str, offset: int, max_chars: int) -> list[tuple[int, str]]:
     return result
 
 
-def _ocr_pages(text: str, ocr_text: dict[int, str]) -> list[int]:
-    """The scanned pages this text was recognised from: those holding a fair share of its
-    character pairs, when together they hold most of them (a clause may run across a page)."""
+def _ocr_pages(text: str, scanned: dict[int, set[str]]) -> list[int]:
+    """The scanned pages this text was recognised from (``scanned``: each page's character pairs):
+    those holding a fair share of its pairs, when together they hold most of them (a clause may
+    run across a page)."""
     pairs = set(char_bigrams(text))
-    if not ocr_text or not pairs:
+    if not scanned or not pairs:
         return []
-    found = {p: pairs & set(char_bigrams(t)) for p, t in sorted(ocr_text.items())}
+    found = {p: pairs & page for p, page in scanned.items()}
     pages = [p for p, shared in found.items() if len(shared) >= 0.2 * len(pairs)]
     covered = set().union(*(found[p] for p in pages)) if pages else set()
     return pages if len(covered) >= 0.6 * len(pairs) else []

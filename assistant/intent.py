@@ -8,16 +8,16 @@ import re
 WHO = re.compile(r"找谁|找哪个|哪个部门|哪个单位|哪些部门|谁负责|谁来|谁管|归谁|向谁")
 VALIDITY = re.compile(r"有效|到期|过期|管到|执行到|还算数|截止|期限|到哪一?年|哪年为止|正式(发|出|印发)|发了没|出台了没|废止")
 PROCESS = re.compile(r"材料|流程|手续|怎么申请|如何申请|去哪|哪里申请|什么时候|何时|条件是什么")
-HOW_MUCH = re.compile(r"多少|金额|测算|算一下|算算|能拿|能补|能领|能得|给多少")
 # Money in the question at all: which sentence of a clause should lead (its sums and rates).
 MONEY_TOPIC = re.compile(r"多少|金额|奖励|补助|补贴|资助|奖补|奖金|钱|万元|额度|上限|最高")
 # The asker's own gain: "能补多少", "可以拿多少", "帮我算一下".
 GAIN = re.compile(r"能拿|能领|能补|能得|能奖|可以拿|可以领|可以补|可拿|可领|补多少|奖多少|给多少|拿多少|领多少|"
                   r"得多少|多少钱|测算|算一下|算算|怎么算|如何计算")
+HOW_MUCH = re.compile(r"多少|金额|" + GAIN.pattern)
 MONEY_WORD = re.compile(r"奖励|补助|补贴|资助|奖补|奖金|补偿|配套")
 ASKING = re.compile(r"多少|几|吗|有没有|能不能|可不可以|是否|没[？?]?$")
 # The award's sum already said ("奖励300万是一次性给吗"): a yes/no about it asks something else.
-SUM_GIVEN = re.compile(r"(奖励|补助|补贴|资助|奖补|奖金|配套)\s*\d+(?:\.\d+)?\s*[万亿]")
+SUM_GIVEN = re.compile(rf"({MONEY_WORD.pattern})\s*\d+(?:\.\d+)?\s*[万亿]")
 # Numbers that are not a sum paid to the asker: a target, a count, a share, who pays.
 NOT_A_SUM = re.compile(r"目标|指标|数量|多少家|多少个|多少项|多少人|分担|占比|比重")
 

@@ -202,9 +202,6 @@ class RuleFile(Strict):
     rules: list[Rule]
     exclusions: list[Membership] = []  # what excludes a project from every rule of the policy
 
-    def exclusions_of(self, rule: Rule) -> list[Membership]:
-        return self.exclusions + rule.exclusions
-
 
 # ---------------------------------------------------------------------------
 # Loading
