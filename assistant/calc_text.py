@@ -6,6 +6,7 @@ Money is shown from the engine's integers and Decimals (``wan``), never through 
 from __future__ import annotations
 
 from .calculate import Calculation, Item, wan
+from .models import STATUS_LABELS
 from .rules import load_rules, project_type_facts
 
 
@@ -20,19 +21,33 @@ def leads(result: Calculation) -> bool:
 
 
 def _project_type_question(result: Calculation) -> str:
-    """When rules for different project types all wait on the type: one question with the choices."""
+    """When rules for different project types all wait on the type: what each type gets, in the
+    clauses' terms, then one question with the choices ("先进制造业项目：省级按…的3%奖补…。您的项目属于
+    哪一类？")."""
     specs, _ = load_rules()
-    waiting: dict[str, int] = {}
+    waiting: dict[str, list[Item]] = {}
     for item in result.items:
         if item.status == "needs_info":
             for name in item.missing_facts:
                 if name in project_type_facts():
-                    waiting[name] = waiting.get(name, 0) + 1
-    parts = []
-    for name in sorted(n for n, count in waiting.items() if count > 1):
+                    waiting.setdefault(name, []).append(item)
+    said: list[str] = []
+    asked: list[str] = []
+    statuses: set[str] = set()
+    for name in sorted(n for n, items in waiting.items() if len(items) > 1):
         options = [o for o in specs[name].options or [] if o != "否"]
-        parts.append(f"您的项目属于哪一类？请选择{specs[name].meaning}：{'、'.join(options)}")
-    return "；".join(parts) + "。" if parts else ""
+        for option in options:
+            for item in waiting[name]:
+                if option in item.applies_to and item.terms:
+                    said.append(f"{option}项目{item.terms}")
+                    statuses.add(item.policy_status)
+        asked.append(f"您的项目属于哪一类？请选择{specs[name].meaning}：{'、'.join(options)}")
+    if not asked:
+        return ""
+    in_force = ""
+    if statuses and "current" not in statuses:
+        in_force = "（" + "、".join(f"政策{STATUS_LABELS[s]}" for s in sorted(statuses)) + "，仅供参考）"
+    return (f"按项目类型：{'；'.join(said)}{in_force}。" if said else "") + "；".join(asked) + "。"
 
 
 def _lead_part(item: Item) -> str | None:

@@ -28,6 +28,7 @@ from .rules import (
     Facts,
     FactSpec,
     FixedFormula,
+    Formula,
     MatchingFormula,
     RateFormula,
     Rule,
@@ -43,11 +44,37 @@ def yuan(value: Decimal) -> int:
 
 
 def wan(amount: int | Decimal | None) -> str:
-    """1500000 → '150万元'; 12345 → '1.2345万元' (exact: through Decimal, never a float)."""
+    """1500000 → '150万元'; 12345 → '1.2345万元'; 200000000 → '2亿元' (exact: through Decimal,
+    never a float; 亿 only where it is shorter and exact to the 万)."""
     if amount is None:
         return "—"
     value = (Decimal(amount) / Decimal(10000)).normalize()
+    if abs(value) >= 10000 and value == value.to_integral_value():
+        return f"{format((value / 10000).normalize(), 'f')}亿元"
     return f"{format(value, 'f')}万元"
+
+
+def percent(rate: Decimal) -> str:
+    """0.03 → '3%'; 0.007 → '7‰' (per mille where the texts write it so)."""
+    if rate < Decimal("0.01") and (rate * 1000) == (rate * 1000).to_integral_value():
+        return f"{format((rate * 1000).normalize(), 'f')}‰"
+    return f"{format((rate * 100).normalize(), 'f')}%"
+
+
+def terms(formula: Formula, specs: dict[str, FactSpec]) -> str:
+    """What a clause pays, in words, from the rule's own parameters (never a rate of our own):
+    "省级按当年度实际利用外资额的3%奖补，市级1:1.5配套，最高2亿元"."""
+    top = f"，最高{wan(formula.cap)}" if formula.cap else ""
+    if isinstance(formula, FixedFormula):
+        return wan(formula.amount)
+    if isinstance(formula, CategoryFormula):
+        return "、".join(f"{name}{wan(amount)}" for name, amount in formula.amounts.items())
+    if isinstance(formula, RateFormula):
+        return f"按{specs[formula.base].meaning}的{percent(formula.rate)}{top}"
+    if isinstance(formula, MatchingFormula):
+        ratio = format(formula.match_ratio.normalize(), "f")
+        return f"省级按{specs[formula.base].meaning}的{percent(formula.provincial_rate)}奖补，市级1:{ratio}配套{top}"
+    return f"最高{wan(formula.cap)}"
 
 
 @dataclass(frozen=True)
@@ -87,6 +114,8 @@ class Item:
     policy_status: Status  # the document's status on the day asked (current, expired, superseded…)
     matter: str | None
     cap_yuan: int | None  # the most the rule can pay: its ceiling, or its largest category amount
+    terms: str = ""  # what the clause pays, in words ("按数字化投入的20%，最高300万元")
+    applies_to: tuple[str, ...] = ()  # the project types the rule is for, when it is for some only
     status: ItemStatus = "eligible"
     amount_yuan: int | None = None
     provincial_yuan: int | None = None  # a matching award: the provincial part, paid by the province
@@ -114,7 +143,7 @@ class Item:
         out: dict[str, Any] = {
             "rule_id": self.rule_id, "benefit": self.benefit, "doc_number": self.doc_number,
             "section": self.section, "status": self.status, "amount_yuan": self.amount_yuan,
-            "cap_yuan": self.cap_yuan, "reasons": list(self.reasons), "missing_facts": list(self.missing_facts),
+            "cap_yuan": self.cap_yuan, "terms": self.terms, "reasons": list(self.reasons), "missing_facts": list(self.missing_facts),
             "trace": list(self.trace), "citation": self.citation.to_json(), "policy_status": self.policy_status,
         }
         if self.provincial_yuan is not None:
@@ -195,6 +224,8 @@ def evaluate_rule(rule: Rule, policy: BoundPolicy, catalogue: Catalogue, facts: 
         policy_status=meta.status(as_of),
         matter=rule.matter,
         cap_yuan=rule.formula.largest(),
+        terms=terms(rule.formula, specs),
+        applies_to=tuple(rule.applies_when.in_) if rule.applies_when else (),
         interpretation=rule.interpretation,
     )
     trace = item.trace
@@ -293,13 +324,13 @@ def _amount(rule: Rule, item: Item, specs: dict[str, FactSpec], facts: Facts) ->
                 trace.append(f"适用「{when.wording}」")
             elif facts.get(when.fact) is None:
                 trace.append(f"未说明是否{specs[when.fact].meaning}，按一般比例计算")
-        trace.append(f"{specs[formula.base].meaning} {wan(base)} × {format((rate * 100).normalize(), 'f')}% = {wan(base * rate)}")
+        trace.append(f"{specs[formula.base].meaning} {wan(base)} × {percent(rate)} = {wan(base * rate)}")
         return Decimal(base * rate)
     if isinstance(formula, MatchingFormula):
         base, fx = facts[formula.base], facts[formula.fx]
         provincial = base * fx * formula.provincial_rate
         trace.append(f"省级奖补：{show(base, specs[formula.base])} × 汇率{format(fx.normalize(), 'f')} × "
-                     f"{format((formula.provincial_rate * 100).normalize(), 'f')}% = {wan(provincial)}")
+                     f"{percent(formula.provincial_rate)} = {wan(provincial)}")
         item.provincial_yuan = yuan(provincial)  # paid by the province, not part of this item's amount
         local = formula.local
         if local and facts.get(local.fact) in local.in_:

@@ -157,7 +157,9 @@ def test_a_foreign_investment_amount_asks_the_project_type_the_exclusion_and_the
 
     question = "我们是外资企业，当年到资2亿美元，汇率7.1，能拿多少"
     first = assistant.ask(question, as_of=date(2024, 5, 1))
-    assert first.answer.startswith("您的项目属于哪一类？") and first.calculation.total_yuan == 0
+    lead, _, rest = first.answer.partition("。")
+    assert lead.startswith("按项目类型：") and "先进制造业项目省级按当年度（首年）实际利用外资额的3%奖补" in lead
+    assert rest.startswith("您的项目属于哪一类？") and first.calculation.total_yuan == 0
     assert next_question(first)["name"] == "fdi_project_type"
     second = assistant.ask(question, as_of=date(2024, 5, 1), facts={"fdi_project_type": "高技术服务业"})
     assert second.answer.startswith("如项目不属于金融类、房地产类、项目在市本级或南湖区、秀洲区，高技术服务业外资项目配套奖补可得2130万元")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from assistant.bind import BoundPolicy, Catalogue, bundled_catalogue
 from assistant.calc_text import lead_line, render_summary
-from assistant.calculate import Calculation, calculate
+from assistant.calculate import Calculation, calculate, percent, wan
 from assistant.config import Limits
 from assistant.facts import answer_amount_question
 from assistant.models import DocumentMeta, PolicyError
@@ -370,3 +370,27 @@ def test_rules_edited_after_the_build_are_an_error_not_a_policy_silently_dropped
     monkeypatch.setattr(rules, "load_rules", lambda directory=None: (specs, [changed] + files[1:]))
     with pytest.raises(PolicyError, match=f"(?s)请重新运行.*规则 {first.rules[0].id}"):
         catalogue_for(documents)
+
+
+@pytest.mark.parametrize("amount, shown", [(1500000, "150万元"), (12345, "1.2345万元"), (200000000, "2亿元"),
+                                           (150000000, "1.5亿元"), (123456789, "12345.6789万元")])
+def test_sums_are_shown_in_wan_or_yi_exactly(amount, shown):
+    assert wan(amount) == shown
+
+
+@pytest.mark.parametrize("rate, shown", [("0.03", "3%"), ("0.007", "7‰"), ("0.2", "20%"), ("0.0125", "1.25%")])
+def test_rates_are_written_as_the_texts_write_them(rate, shown):
+    assert percent(Decimal(rate)) == shown
+
+
+def test_every_item_says_what_its_clause_pays_from_the_rules_own_parameters():
+    specs, files = load_rules()
+    result = calculate({"rules": [r.id for f in files for r in f.rules]}, date(2024, 5, 1))
+    for item in result.items:
+        rule = next(r for f in files for r in f.rules if r.id == item.rule_id)
+        assert item.terms, item.rule_id
+        if rule.formula.cap:
+            assert wan(rule.formula.cap) in item.terms
+        rate = getattr(rule.formula, "rate", None) or getattr(rule.formula, "provincial_rate", None)
+        if rate is not None:
+            assert percent(rate) in item.terms and specs[rule.formula.base].meaning in item.terms

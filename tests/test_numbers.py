@@ -97,7 +97,9 @@ def test_amount_questions_with_numbers_in_every_form(question, total, conditiona
 def test_exclusive_project_types_are_asked_not_summed():
     result = answer_amount_question("外资企业当年度到资2亿美元，汇率7.1，能拿多少配套奖补", AS_OF)
     assert result is not None and result.total_yuan == 0
-    assert lead_line(result).startswith("您的项目属于哪一类？") and "高技术服务业" in lead_line(result)
+    terms, _, question = lead_line(result).partition("。")
+    assert "其他服务业项目省级按当年度（首年）实际利用外资额的7‰奖补，市级1:1.5配套，最高1亿元" in terms
+    assert question.startswith("您的项目属于哪一类？") and "高技术服务业" in question
 
 
 def test_a_rule_named_for_another_project_type_is_ineligible_not_highest_only():

@@ -105,7 +105,7 @@ def build(page: Page) -> None:
             return f"⚠️ {as_text(plain(str(exc), fields))}", [], "", None
         rows = [
             [i.benefit, STATUS_WORDS[i.status],
-             "" if i.amount_yuan is None else wan(i.amount_yuan).removesuffix("万元"),
+             "" if i.amount_yuan is None else format((Decimal(i.amount_yuan) / 10000).normalize(), "f"),
              plain("；".join(i.reasons), fields), f"{i.doc_number or ''} {i.section}"]
             for i in result.items
         ]
