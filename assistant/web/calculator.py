@@ -9,7 +9,6 @@ from pathlib import Path
 import gradio as gr
 
 from ..calc_text import render_summary
-from ..calculate import wan
 from ..models import PolicyError
 from ..numbers import read_number
 from ..rules import list_facts
