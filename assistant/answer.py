@@ -20,10 +20,8 @@ from .models import Answer, Citation, KnownTitle, PolicyDocument
 from .retrieve import Hit
 from .tokens import char_bigrams, normalise, tokenize
 
-_DATE_QUESTION = re.compile(r"什么时候|何时|有效期|执行期|截止|到期|期限|哪一年|时间")
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:元|美元)|\d+(?:\.\d+)?[%‰]")
 _SEVERAL = re.compile(r"分别|各是|各为|各自|各多少|和.{1,12}(各|分别)")
-_DATE = re.compile(r"\d{4}年|\d{1,2}月\d{1,2}日|有效期|执行期")
 # Words every policy title has; they say nothing about which policy is meant.
 _GENERIC_TITLE = set(
     tokenize(
@@ -116,7 +114,7 @@ def _sentences(text: str) -> list[str]:
     return [p.strip() for p in parts if len(p.strip()) >= 4]
 
 
-def _sentence_score(sentence: str, evidence: Evidence, bigram_weight: float) -> float:
+def _sentence_score(sentence: str, evidence: Evidence, config: AnswerConfig) -> float:
     words = set(tokenize(sentence))
     asked = set(evidence.query_tokens)
     if not asked:
@@ -124,12 +122,13 @@ def _sentence_score(sentence: str, evidence: Evidence, bigram_weight: float) -> 
     weight = sum(evidence.idf.get(t, evidence.max_idf) for t in asked)
     score = sum(evidence.idf.get(t, evidence.max_idf) for t in asked & words) / weight
     pairs = set(char_bigrams(evidence.question))
+    bigram_weight = config.sentence_bigram_weight
     if pairs and bigram_weight:
         score = (1 - bigram_weight) * score + bigram_weight * len(pairs & set(char_bigrams(sentence))) / len(pairs)
     if intent.MONEY_TOPIC.search(evidence.question) and _MONEY.search(sentence):
-        score += 0.25
-    if _DATE_QUESTION.search(evidence.question) and _DATE.search(sentence):
-        score += 0.25
+        score += config.kind_bonus
+    if intent.WHEN.search(evidence.question) and intent.TIME_SAID.search(sentence):
+        score += config.kind_bonus
     return score
 
 
@@ -188,7 +187,7 @@ def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) ->
 
     picked: list[tuple[float, int, str]] = []
     for hit in cited:
-        ranked = sorted(((_sentence_score(s, evidence, config.sentence_bigram_weight), s) for s in _sentences(hit.chunk.text)),
+        ranked = sorted(((_sentence_score(s, evidence, config), s) for s in _sentences(hit.chunk.text)),
                         key=lambda x: -x[0])
         if not ranked:
             continue
@@ -230,7 +229,7 @@ def _hedge(evidence: Evidence, citations: list[Citation], qid: str | None, confi
     """Not sure: show the nearest clauses and say they need checking."""
     excerpts = []
     for hit in evidence.hits[:2]:
-        ranked = sorted(_sentences(hit.chunk.text), key=lambda s: -_sentence_score(s, evidence, config.sentence_bigram_weight))
+        ranked = sorted(_sentences(hit.chunk.text), key=lambda s: -_sentence_score(s, evidence, config))
         excerpts.append(ranked[0] if ranked else hit.chunk.text[:120])
     # The nearest sentence stands in the first line, so the reader sees it before the list.
     lines = [f"没有找到明确规定，以下条款最接近，请核对：{excerpts[0]}[1]"]

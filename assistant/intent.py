@@ -7,6 +7,12 @@ import re
 
 WHO = re.compile(r"找谁|找哪个|哪个部门|哪个单位|哪些部门|谁负责|谁来|谁管|归谁|向谁")
 VALIDITY = re.compile(r"有效|到期|过期|管到|执行到|还算数|截止|期限|到哪一?年|哪年为止|正式(发|出|印发)|发了没|出台了没|废止")
+# A question whose answer is a time: a date, a deadline, how long it takes.
+WHEN = re.compile(r"什么时候|啥时候|何时|什么时间|有效期|执行期|截止|到期|期限|哪一年|哪年|哪天|哪一天|几月|时间|"
+                  r"多久|多长时间|多少天|几天|几个月|几年")
+# A time in a clause's sentence: a date, a month's end, a term ("30个工作日内").
+TIME_SAID = re.compile(r"\d{4}年|\d{1,2}月\d{1,2}日|\d{1,2}月(?:底|初|末|中旬|上旬|下旬)|年底|年内|"
+                       r"\d+个?(?:工作日|日|天|月|年)(?:内|以内|之内)|有效期|执行期")
 PROCESS = re.compile(r"材料|流程|手续|怎么申请|如何申请|去哪|哪里申请|什么时候|何时|条件是什么")
 # Money in the question at all: which sentence of a clause should lead (its sums and rates).
 MONEY_TOPIC = re.compile(r"多少|金额|奖励|补助|补贴|资助|奖补|奖金|钱|万元|额度|上限|最高")
