@@ -17,20 +17,11 @@ from datetime import date
 from . import intent
 from .config import AnswerConfig
 from .models import Answer, Citation, KnownTitle, PolicyDocument
-from .retrieve import Hit
+from .retrieve import GENERIC_TITLE, Hit, title_share
 from .tokens import char_bigrams, normalise, tokenize
 
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:元|美元)|\d+(?:\.\d+)?[%‰]")
 _SEVERAL = re.compile(r"分别|各是|各为|各自|各多少|和.{1,12}(各|分别)")
-# Words every policy title has; they say nothing about which policy is meant.
-_GENERIC_TITLE = set(
-    tokenize(
-        "嘉兴市人民政府办公室关于印发的通知实施意见若干政策措施方案加快推动推进高质量发展行动计划三年工作建设支持促进"
-        "深入办法试行修改部分内容文件有关中国市级专项提升打造"
-    )
-)
-
-
 @dataclass
 class Evidence:
     """Everything the composer reads; it never reaches back into the index."""
@@ -69,16 +60,7 @@ def to_citation(n: int, hit: Hit, as_of: date) -> Citation:
 
 
 def _title_share(title: str, asked: set[str], evidence: Evidence) -> float:
-    """IDF-weighted share of the question's words that a title's distinctive words explain.
-
-    Words every title has (高质量、发展、政策) are left out on both sides: they say
-    nothing about which policy the question is about."""
-    distinct = set(tokenize(title)) - _GENERIC_TITLE
-    asked = asked - _GENERIC_TITLE
-    total = sum(evidence.idf.get(t, evidence.max_idf) for t in asked)
-    if not distinct or not total:
-        return 0.0
-    return sum(evidence.idf.get(t, evidence.max_idf) for t in asked & distinct) / total
+    return title_share(title, asked, evidence.idf, evidence.max_idf)
 
 
 def missing_title(evidence: Evidence, config: AnswerConfig) -> KnownTitle | None:
@@ -101,7 +83,7 @@ def missing_title(evidence: Evidence, config: AnswerConfig) -> KnownTitle | None
     if not evidence.hits:
         return known
     best = evidence.hits[0]
-    shared = asked & (set(tokenize(known.title)) - _GENERIC_TITLE)
+    shared = asked & (set(tokenize(known.title)) - GENERIC_TITLE)
     text = normalise(best.chunk.embed_text)
     lacks_word = any(t not in text for t in shared)
     if lacks_word:
@@ -150,7 +132,7 @@ def question_kind(question: str) -> str:
     """What the first sentence must answer: an amount, a department, a validity, or anything else."""
     if intent.WHO.search(question):
         return "who"
-    if intent.VALIDITY.search(question):
+    if intent.asks_validity(question):
         return "validity"
     if intent.MONEY_TOPIC.search(question):
         return "amount"

@@ -7,6 +7,11 @@ import re
 
 WHO = re.compile(r"找谁|找哪个|哪个部门|哪个单位|哪些部门|谁负责|谁来|谁管|归谁|向谁")
 VALIDITY = re.compile(r"有效|到期|过期|管到|执行到|还算数|截止|期限|到哪一?年|哪年为止|正式(发|出|印发)|发了没|出台了没|废止")
+# A policy document as the subject of a question ("这个文件", "那套办法"): contracts, pledges and
+# agreements are 有效 or 无效 too, but their validity is a clause's answer, not a document's window.
+DOCUMENT = re.compile(r"文件|政策|办法|方案|计划|措施|意见|通知|条例|规划|细则|决定|公告|文号|发文")
+# Words only a document's window answers, whatever the subject.
+WINDOW = re.compile(r"执行期|执行到|管到|还算数|废止|正式(发|出|印发)|发了没|出台了没|到哪一?年|哪年为止")
 # A question whose answer is a time: a date, a deadline, how long it takes.
 WHEN = re.compile(r"什么时候|啥时候|何时|什么时间|有效期|执行期|截止|到期|期限|哪一年|哪年|哪天|哪一天|几月|时间|"
                   r"多久|多长时间|多少天|几天|几个月|几年")
@@ -26,6 +31,13 @@ ASKING = re.compile(r"多少|几|吗|有没有|能不能|可不可以|是否|没
 SUM_GIVEN = re.compile(rf"({MONEY_WORD.pattern})\s*\d+(?:\.\d+)?\s*[万亿]")
 # Numbers that are not a sum paid to the asker: a target, a count, a share, who pays.
 NOT_A_SUM = re.compile(r"目标|指标|数量|多少家|多少个|多少项|多少人|分担|占比|比重")
+
+
+def asks_validity(question: str) -> bool:
+    """Whether the question asks if a policy is in force or until when ("这个文件还算数吗",
+    "专精特新三年行动计划有效期几年"), not whether a contract or an act is valid ("合同是否有效")."""
+    said = re.sub(r"有效[的地]", "", question)  # "有效的防护措施", "合法有效的通知形式": a quality, not a window
+    return bool(WINDOW.search(said) or VALIDITY.search(said) and DOCUMENT.search(said))
 
 
 def asks_something_else(question: str) -> bool:

@@ -20,6 +20,7 @@ import numpy as np
 
 from .config import RetrievalConfig
 from .docnumber import SHORT_REFERENCE, normalise_doc_number, serial_of, short_reference, strip_doc_number
+from .intent import asks_validity
 from .models import Chunk, DocumentMeta
 from .numbers import CN_NUMERALS, cn_to_int
 from .store import Index, VectorStoreUnavailable
@@ -27,6 +28,27 @@ from .structure import label_kind
 from .tokens import bare, normalise, parts, tokenize, words
 
 _CN = CN_NUMERALS
+
+# Words every policy title has; they say nothing about which policy is meant.
+GENERIC_TITLE = set(
+    tokenize(
+        "嘉兴市人民政府办公室关于印发的通知实施意见若干政策措施方案加快推动推进高质量发展行动计划三年工作建设支持促进"
+        "深入办法试行修改部分内容文件有关中国市级专项提升打造"
+    )
+)
+
+
+def title_share(title: str, asked: set[str], idf: dict[str, float], max_idf: float) -> float:
+    """IDF-weighted share of the question's words that a title's distinctive words explain.
+
+    Words every title has (高质量、发展、政策) are left out on both sides: they say
+    nothing about which policy the question is about."""
+    distinct = set(tokenize(title)) - GENERIC_TITLE
+    asked = asked - GENERIC_TITLE
+    total = sum(idf.get(t, max_idf) for t in asked)
+    if not distinct or not total:
+        return 0.0
+    return sum(idf.get(t, max_idf) for t in asked & distinct) / total
 
 
 @dataclass
@@ -50,6 +72,15 @@ class Retrieval:
     lexical_strength: float  # best coverage among the top BM25 hits: how "documentary" the wording is
     dense_used: bool  # False when dense search is off or the vector store could not be reached
     dense_down: bool = False  # the vector store was asked and did not answer
+    # For "这个文件还算数吗": the clause the asked document's validity window is read from.
+    window: Hit | None = None
+
+    def cited(self) -> list[Hit]:
+        """The hits in the order an answer cites them: a validity window first, when asked."""
+        if self.window is None:
+            return self.hits
+        rest = [h for h in self.hits if h.chunk.chunk_id != self.window.chunk.chunk_id]
+        return [self.window] + rest[: max(len(self.hits) - 1, 0)]
 
 
 @dataclass
@@ -271,7 +302,31 @@ class Retriever:
         if direct:
             chosen = {h.chunk.chunk_id for h in direct}
             hits = direct + [h for h in hits if h.chunk.chunk_id not in chosen]
-        return Retrieval(hits=hits[:k], lexical_strength=strength, dense_used=dense_used, dense_down=dense_down)
+        window = None
+        if hits and not direct and asks_validity(query):
+            window = self._validity_clause(tokenize(query), hits[0].chunk.doc_id, allowed)
+        return Retrieval(hits=hits[:k], lexical_strength=strength, dense_used=dense_used, dense_down=dense_down,
+                         window=window)
+
+    def _validity_clause(self, asked: tuple[str, ...], top_doc: str, allowed: set[str]) -> Hit | None:
+        """For a question about whether a policy is in force: the clause its window was read
+        from, in the document the question names by title (distinctive title words: "传统产业那套
+        办法"), else in the best clause's document. None when the document states no window."""
+        shares = {d: title_share(self.index.documents[d].meta.title, set(asked), self.idf_table, self.max_idf)
+                  for d in allowed}
+        named = max(shares, key=lambda d: shares[d], default=top_doc)
+        doc_id = named if shares.get(named, 0.0) > shares.get(top_doc, 0.0) else top_doc
+        note = self.index.documents[doc_id].meta.validity_note
+        if not note:
+            return None
+        wanted = _bare(note)[:16]
+        if self._literal is None:
+            self._literal = [_bare(c.text) for c in self.index.chunks]
+        for position, (chunk, literal) in enumerate(zip(self.index.chunks, self._literal, strict=True)):
+            if chunk.doc_id == doc_id and wanted and wanted in literal:
+                return Hit(chunk=chunk, meta=self.index.documents[doc_id].meta, score=0.0,
+                           coverage=self.coverage(asked, position))
+        return None
 
     def _direct_clause(self, query: str, doc_id: str) -> list[Hit]:
         refs = clause_reference(SHORT_REFERENCE.sub(" ", strip_doc_number(query)))

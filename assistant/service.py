@@ -144,7 +144,7 @@ class PolicyAssistant:
         evidence = Evidence(
             question=question,
             query_tokens=words(query),
-            hits=retrieval.hits,
+            hits=retrieval.cited(),
             documents=self.index.documents,
             known_titles=self.index.known_titles,
             as_of=as_of,

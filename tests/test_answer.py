@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from assistant.answer import first_sentence, question_kind
 from assistant.retrieve import Filters
 
 
@@ -171,3 +172,21 @@ def test_a_foreign_investment_amount_asks_the_project_type_the_exclusion_and_the
     fourth = assistant.ask(question, as_of=date(2024, 5, 1), facts={**chosen, "fdi_project_level": "市本级或区"})
     assert fourth.answer.startswith("高技术服务业外资项目配套奖补可得2130万元") and fourth.calculation.total_yuan == 21300000
     assert next_question(fourth) is None
+
+
+@pytest.mark.parametrize("question, about_a_document", [
+    ("吸引外资那个文件现在还算数吗", True),
+    ("专精特新三年行动计划的执行期到什么时候", True),
+    ("万亩千亿那个平台的文件正式发了没有", True),
+    ("违反民主议定程序的承包合同是否有效？", False),  # a contract's validity is a clause's answer
+    ("当事人约定担保财产归债权人所有，这种约定有效吗？", False),
+    ("国家卫健委提出了哪些有效的防护措施？", False),  # 有效的: a quality, not a window
+])
+def test_only_a_question_about_a_policy_being_in_force_is_answered_with_its_window(question, about_a_document):
+    assert (question_kind(question) == "validity") is about_a_document
+
+
+def test_a_validity_question_cites_the_clause_its_window_is_read_from_in_the_document_it_names(assistant):
+    answer = assistant.ask("传统产业那套扶持办法什么时候到期", as_of=date(2026, 12, 3))
+    assert "有效期为一年" in answer.citations[0].text and "传统特色产业" in answer.citations[0].doc_title
+    assert "2024年6月30日" in first_sentence(answer.answer) and "已到期" in first_sentence(answer.answer)
