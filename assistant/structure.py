@@ -119,7 +119,8 @@ def _heading(body: str, kind: MarkerKind) -> str:
 
 def _opening(body: str) -> str:
     """A clause's first sentence, shortened: what it is about."""
-    sentence = re.split(r"[。；！？]", body.split("\n", 1)[0].strip(), maxsplit=1)[0]
+    line = next((line.strip() for line in body.split("\n") if line.strip()), "")  # "附件1\n\n表题": the table's title
+    sentence = re.split(r"[。；！？]", line, maxsplit=1)[0]
     return sentence if len(sentence) <= 40 else sentence[:24] + "…"
 
 
@@ -149,7 +150,7 @@ def build_clauses(text: str) -> list[Clause]:
         # the label shown is the label alone (an article's opening sentence states its subject;
         # measured in evals/README.md, "Third session").
         opening = heading or _opening(stripped[len(label):])
-        search_label = label.strip() + opening if marker.kind.name != "annex" else label.strip()
+        search_label = label.strip() + opening  # an annex too: "附件1" alone names no table or list
         search_path = (parent.search_path if parent else []) + [search_label]
         clause = Clause(
             clause_id=f"c{k + 1:04d}",

@@ -155,3 +155,9 @@ def test_text_compared_literally_ignores_spacing_punctuation_and_width(a, b):
     from assistant.tokens import bare
 
     assert bare(a) == bare(b)
+
+
+def test_the_rows_of_an_annex_are_searched_with_the_annexs_title_not_its_number_alone():
+    clauses = build_clauses("一、总则\n（一）目标。见附件。\n附件1\n\n2023年主要目标指标\n1.地区生产总值增长6%左右\n2.一般公共预算收入增长5%左右")
+    row = next(c for c in clauses if c.label == "1.")
+    assert row.search_path[0] == "附件12023年主要目标指标" and row.path[0] == "附件1"
