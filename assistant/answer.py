@@ -18,7 +18,7 @@ from . import intent
 from .config import AnswerConfig
 from .models import Answer, Citation, KnownTitle, PolicyDocument
 from .retrieve import GENERIC_TITLE, Hit, title_share
-from .tokens import char_bigrams, normalise, tokenize
+from .tokens import bare, char_bigrams, normalise, tokenize
 
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:元|美元)|\d+(?:\.\d+)?[%‰]")
 _SEVERAL = re.compile(r"分别|各是|各为|各自|各多少|和.{1,12}(各|分别)")
@@ -203,6 +203,9 @@ def _opening(evidence: Evidence, best: Hit, n: int, hedged: bool = False) -> str
         whose = "最接近条款的负责部门" if hedged else "负责部门"
         return f"{whose}：{'、'.join(best.chunk.responsible)}[{n}]。"
     if kind == "validity":
+        note = (best.meta.validity_note or "").rstrip("。；;")
+        if note and bare(note) in bare(best.chunk.text):  # the words the window is read from, quoted
+            return f"《{best.meta.title}》规定“{note}”[{n}]，{best.meta.validity_sentence(evidence.as_of)}"
         return f"《{best.meta.title}》：{best.meta.validity_sentence(evidence.as_of)}[{n}]"
     return ""
 

@@ -51,6 +51,7 @@ class CalcItemJSON(TypedDict):
     trace: list[str]
     citation: CalcCitationJSON
     policy_status: Status  # the document's status on the day asked: current, expired, superseded…
+    terms: str  # what the clause pays, in words from the rule's parameters ("按…的20%，最高300万元")
     provincial_yuan: NotRequired[int]  # a matching award: the provincial part, paid by the province
     amount_is_minimum: NotRequired[bool]  # a floor ("不低于省级财政的标准"): the local payer sets the rest
     interpretation: NotRequired[str]  # how the engine reads words the clause leaves open

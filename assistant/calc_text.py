@@ -53,27 +53,27 @@ def _project_type_question(result: Calculation) -> str:
 def _lead_part(item: Item) -> str | None:
     specs, _ = load_rules()
     status = item.status
+    # Beside an amount: the terms it comes from when it is a share of the enterprise's sum
+    # (40万元 is 20% of 200万元), and a policy out of force.
+    aside = [item.terms] if item.by_rate else []
+    if status == "expired" or status == "needs_info" and item.if_confirmed and item.if_confirmed.expired:
+        aside.append("该政策已到期，仅供参考")
     if status in ("eligible", "expired") and item.amount_yuan is not None:
         part = f"{item.benefit}可得{'不低于' if item.minimum else ''}{wan(item.amount_yuan)}"
     elif status in ("eligible", "expired") and item.cap_yuan is not None:
         part = f"{item.benefit}最高{wan(item.cap_yuan)}，具体金额按个案核定"
     elif status == "needs_info" and item.if_confirmed:
-        known = item.if_confirmed
-        part = f"如{'、'.join(known.assuming)}，{item.benefit}可得{wan(known.amount_yuan)}"
-        if known.expired:
-            part += "（该政策已到期，仅供参考）"
+        part = f"如{'、'.join(item.if_confirmed.assuming)}，{item.benefit}可得{wan(item.if_confirmed.amount_yuan)}"
     elif status == "needs_info":
         most = f"最高{wan(item.cap_yuan)}，" if item.cap_yuan else ""
-        part = f"{item.benefit}{most}还需要您确认：" + "、".join(specs[n].meaning for n in item.missing_facts)
+        return f"{item.benefit}{most}还需要您确认：" + "、".join(specs[n].meaning for n in item.missing_facts)
     elif status == "excluded":
-        part = f"{item.benefit}不适用：{item.reasons[0]}"
+        return f"{item.benefit}不适用：{item.reasons[0]}"
     elif status == "ineligible" and item.reasons:
-        part = f"{item.benefit}：不符合条件（要求{item.reasons[0].removeprefix('不满足条件：')}）"
+        return f"{item.benefit}：不符合条件（要求{item.reasons[0].removeprefix('不满足条件：')}）"
     else:
         return None
-    if status == "expired":
-        part += "（该政策已到期，仅供参考）"
-    return part
+    return part + (f"（{'；'.join(aside)}）" if aside else "")
 
 
 def lead_line(result: Calculation) -> str:

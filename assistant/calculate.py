@@ -70,7 +70,8 @@ def terms(formula: Formula, specs: dict[str, FactSpec]) -> str:
     if isinstance(formula, CategoryFormula):
         return "、".join(f"{name}{wan(amount)}" for name, amount in formula.amounts.items())
     if isinstance(formula, RateFormula):
-        return f"按{specs[formula.base].meaning}的{percent(formula.rate)}{top}"
+        other = "".join(f"（{when.wording}）" for when in formula.rate_when)
+        return f"按{specs[formula.base].meaning}的{percent(formula.rate)}{other}{top}"
     if isinstance(formula, MatchingFormula):
         ratio = format(formula.match_ratio.normalize(), "f")
         return f"省级按{specs[formula.base].meaning}的{percent(formula.provincial_rate)}奖补，市级1:{ratio}配套{top}"
@@ -115,6 +116,7 @@ class Item:
     matter: str | None
     cap_yuan: int | None  # the most the rule can pay: its ceiling, or its largest category amount
     terms: str = ""  # what the clause pays, in words ("按数字化投入的20%，最高300万元")
+    by_rate: bool = False  # the amount is a share of a sum the enterprise gave: its terms explain it
     applies_to: tuple[str, ...] = ()  # the project types the rule is for, when it is for some only
     status: ItemStatus = "eligible"
     amount_yuan: int | None = None
@@ -225,6 +227,7 @@ def evaluate_rule(rule: Rule, policy: BoundPolicy, catalogue: Catalogue, facts: 
         matter=rule.matter,
         cap_yuan=rule.formula.largest(),
         terms=terms(rule.formula, specs),
+        by_rate=isinstance(rule.formula, RateFormula | MatchingFormula),
         applies_to=tuple(rule.applies_when.in_) if rule.applies_when else (),
         interpretation=rule.interpretation,
     )

@@ -143,7 +143,7 @@ def test_chat_answers_first_shows_the_new_answer_from_its_first_line_and_remembe
     page.locator("#choices button", has_text="是").click()
     page.locator("#chat .bot-row").nth(1).wait_for(timeout=60000)
     page.wait_for_timeout(400)
-    assert page.locator("#chat .bot-row").nth(1).inner_text().splitlines()[0] == "纯数字化改造项目补助可得160万元。"
+    assert page.locator("#chat .bot-row").nth(1).inner_text().splitlines()[0] == "纯数字化改造项目补助可得160万元（按纯数字化改造项目的数字化投入的20%（纳入数字化改造示范样本项目的给予50%），最高300万元）。"
 
     # a long answer: its first line is in view, not its end
     _ask(page, "企业碰到困难了，找哪个部门？", 2)
@@ -160,9 +160,10 @@ def test_chat_answers_first_shows_the_new_answer_from_its_first_line_and_remembe
     assert page.locator("#choices button").count() == 0
     _ask(page, "我们做数字化改造投入了800万元，已经验收了", 0)
     second = _ask(page, "最高能补多少？", 1)
-    assert second.splitlines()[0] == "纯数字化改造项目补助可得160万元。"  # not asked for 验收 again
+    terms = "（按纯数字化改造项目的数字化投入的20%（纳入数字化改造示范样本项目的给予50%），最高300万元）"
+    assert second.splitlines()[0] == f"纯数字化改造项目补助可得160万元{terms}。"  # not asked for 验收 again
     third = _ask(page, "如果纳入示范样本呢", 2)
-    assert third.splitlines()[0] == "纯数字化改造项目补助可得300万元。"  # 50% of 800万, capped at 300万
+    assert third.splitlines()[0] == f"纯数字化改造项目补助可得300万元{terms}。"  # 50% of 800万, capped at 300万
     fourth = _ask(page, "这个政策现在还有效吗？", 3)
     assert "嘉兴市专精特新中小企业培育三年行动计划" in fourth.splitlines()[0] and "现行有效" in fourth.splitlines()[0]
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
@@ -187,7 +188,8 @@ def test_chat_answers_first_shows_the_new_answer_from_its_first_line_and_remembe
 def test_a_question_the_calculator_asks_is_answered_with_a_button_or_in_words(server, open_page):
     page = open_page(server)
     first = _ask(page, "我们是外资企业，当年到资2亿美元，汇率7.1，能拿多少？", 0)
-    assert first.splitlines()[0].startswith("您的项目属于哪一类？")
+    terms, _, question = first.splitlines()[0].partition("。")  # what each type gets, then which type it is
+    assert terms.startswith("按项目类型：先进制造业项目省级按当年度（首年）实际利用外资额的3%奖补") and question.startswith("您的项目属于哪一类？")
     page.locator("#choices button", has_text="高技术服务业").click()
     page.locator("#chat .bot-row").nth(1).wait_for(timeout=60000)
     page.locator("#choices button", has_text="金融类").wait_for(timeout=30000)  # the exclusion is asked next, not assumed
@@ -195,7 +197,7 @@ def test_a_question_the_calculator_asks_is_answered_with_a_button_or_in_words(se
     third = _ask(page, "不是金融也不是房地产", 2)
     assert third.splitlines()[0].startswith("如项目在市本级或南湖区、秀洲区，高技术服务业外资项目配套奖补可得2130万元")
     fourth = _ask(page, "在南湖区", 3)
-    assert fourth.splitlines()[0] == "高技术服务业外资项目配套奖补可得2130万元。"
+    assert fourth.splitlines()[0].startswith("高技术服务业外资项目配套奖补可得2130万元（省级按当年度（首年）实际利用外资额的1%奖补")
     page.locator("#choices button").first.wait_for(state="detached", timeout=30000)
 
 
