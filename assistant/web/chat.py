@@ -68,16 +68,12 @@ def render_reply(answer: dict) -> str:
     if answer["abstained"] or answer["outcome"] == "chatter" or not answer["citations"]:
         return as_text(text).replace("\n", "  \n")
     body = text.split("\n\n依据：")[0]
-    lines = [ln for ln in body.split("\n") if ln.strip()]
     working: list[str] = []
-    if answer.get("calculation"):
-        # "补贴测算（按…）：" and its item and note lines are the working: folded under the lead.
-        start = next((i for i, ln in enumerate(lines) if ln.startswith("补贴测算（")), None)
-        if start is not None:
-            end = start + 1
-            while end < len(lines) and (lines[end].startswith(("-", " ", "注：", "合计"))):
-                end += 1
-            working, lines = lines[start:end], lines[:start] + lines[end:]
+    summary = (answer.get("calculation") or {}).get("summary") or ""
+    if summary and summary in body:  # the working, as the engine wrote it: folded under the lead
+        body = body.replace(summary, "", 1)
+        working = [ln for ln in summary.split("\n") if ln.strip()]
+    lines = [ln for ln in body.split("\n") if ln.strip()]
     lead, rest = (lines[0], lines[1:]) if lines else ("", [])
     parts = [f"**{as_text(lead)}**"]
     parts += [as_text(ln) for ln in rest if not re.match(r"^\[\d+\]《", ln)]  # hedges list their clauses as cards below
