@@ -172,6 +172,12 @@ def answer_amount_question(
 
     chosen = [(r, p) for r, p in rules_for_question(question, catalogue)
               if backed is None or backed(r, p) or chosen_type(r)]
+    # While the project type is unknown, every type's measure of a policy whose measure was found
+    # answers "能拿多少" (each cites its own clause); the person then picks the type.
+    kinds = {(p.doc_id, r.applies_when.fact) for r, p in chosen
+             if r.applies_when and r.applies_when.fact not in chosen_facts}
+    chosen += [(r, p) for r, p in catalogue.rules() if (r, p) not in chosen
+               and r.applies_when and (p.doc_id, r.applies_when.fact) in kinds]
     if not chosen:
         return None
     rules = [r for r, _ in chosen]

@@ -159,7 +159,12 @@ def test_a_foreign_investment_amount_asks_the_project_type_the_exclusion_and_the
     question = "我们是外资企业，当年到资2亿美元，汇率7.1，能拿多少"
     first = assistant.ask(question, as_of=date(2024, 5, 1))
     lead, _, rest = first.answer.partition("。")
-    assert lead.startswith("按项目类型：") and "先进制造业项目省级按当年度（首年）实际利用外资额的3%奖补" in lead
+    # every type the buttons offer, each in its own clause's terms, although retrieval found only some
+    for terms in ("先进制造业项目省级按当年度（首年）实际利用外资额的3%奖补", "高技术服务业项目省级按当年度（首年）实际利用外资额的1%奖补",
+                  "其他服务业项目省级按当年度（首年）实际利用外资额的7‰奖补", "总部或研发中心项目"):
+        assert terms in lead
+    assert lead.startswith("按项目类型：")
+    assert {i.citation.section for i in first.calculation.items} >= {"二、工作举措 / （二）加大重大服务业项目招引力度"}
     assert rest.startswith("您的项目属于哪一类？") and first.calculation.total_yuan == 0
     assert next_question(first)["name"] == "fdi_project_type"
     second = assistant.ask(question, as_of=date(2024, 5, 1), facts={"fdi_project_type": "高技术服务业"})
