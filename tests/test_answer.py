@@ -195,3 +195,11 @@ def test_a_validity_question_cites_the_clause_its_window_is_read_from_in_the_doc
     answer = assistant.ask("传统产业那套扶持办法什么时候到期", as_of=date(2026, 12, 3))
     assert "有效期为一年" in answer.citations[0].text and "传统特色产业" in answer.citations[0].doc_title
     assert "2024年6月30日" in first_sentence(answer.answer) and "已到期" in first_sentence(answer.answer)
+
+
+def test_an_unsure_validity_answer_asks_which_document_was_meant_not_whether_its_words_hold(assistant):
+    answer = assistant.ask("传统产业那套扶持办法什么时候到期", as_of=date(2026, 12, 3))
+    lines = answer.answer.splitlines()
+    assert "规定“本实施方案自7月1日起执行，有效期为一年”" in lines[0]
+    assert answer.outcome == "hedged"  # "那套办法" names no document outright
+    assert lines[1] == "如您问的不是这份文件，请注明文件名称或文号再问。" and "没有找到明确规定" not in answer.answer
