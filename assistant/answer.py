@@ -182,8 +182,10 @@ def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) ->
     lead, rest = picked[:1], picked[1:]
     position = {s: hit.chunk.text.find(s) for hit in cited for _, _, s in rest if s in hit.chunk.text}
     rest.sort(key=lambda x: (x[1], position.get(x[2], 0)))
-    body = "".join(f"{s}[{n}]" for _, n, s in lead + rest)
     opening = _opening(evidence, best, order[best.chunk.chunk_id])
+    said = bare(opening)
+    # A sentence the opening already quotes ("本计划执行期为…") is not said twice.
+    body = "".join(f"{s}[{n}]" for _, n, s in lead + rest if not (said and bare(s) in said))
     if opening:
         body = opening + "\n" + body
     elif best.meta.status(evidence.as_of) == "superseded":

@@ -203,3 +203,9 @@ def test_an_unsure_validity_answer_asks_which_document_was_meant_not_whether_its
     assert "规定“本实施方案自7月1日起执行，有效期为一年”" in lines[0]
     assert answer.outcome == "hedged"  # "那套办法" names no document outright
     assert lines[1] == "如您问的不是这份文件，请注明文件名称或文号再问。" and "没有找到明确规定" not in answer.answer
+
+
+def test_the_window_an_answer_opens_with_is_not_quoted_again_below_it(assistant):
+    answer = assistant.ask("专精特新三年行动计划的执行期到什么时候", as_of=date(2026, 12, 3))
+    said = answer.answer.split("\n\n依据：")[0]
+    assert said.count("本计划执行期为2023年6月15日至2025年12月31日") == 1 and said.startswith("《")
