@@ -17,7 +17,7 @@ from datetime import date
 from . import intent
 from .config import AnswerConfig
 from .models import Answer, Citation, KnownTitle, PolicyDocument
-from .retrieve import GENERIC_TITLE, Hit, title_share
+from .retrieve import TITLE_FORM, Hit, title_share
 from .tokens import bare, char_bigrams, normalise, tokenize
 
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:元|美元)|\d+(?:\.\d+)?[%‰]")
@@ -35,6 +35,7 @@ class Evidence:
     idf: dict[str, float]
     max_idf: float
     confidence: float = 0.0  # probability that hits[0] answers the question
+    generic_title: frozenset[str] = TITLE_FORM  # title words that name no policy (the index's own)
 
 
 def to_citation(n: int, hit: Hit, as_of: date) -> Citation:
@@ -60,7 +61,7 @@ def to_citation(n: int, hit: Hit, as_of: date) -> Citation:
 
 
 def _title_share(title: str, asked: set[str], evidence: Evidence) -> float:
-    return title_share(title, asked, evidence.idf, evidence.max_idf)
+    return title_share(title, asked, evidence.idf, evidence.max_idf, evidence.generic_title)
 
 
 def missing_title(evidence: Evidence, config: AnswerConfig) -> KnownTitle | None:
@@ -83,7 +84,7 @@ def missing_title(evidence: Evidence, config: AnswerConfig) -> KnownTitle | None
     if not evidence.hits:
         return known
     best = evidence.hits[0]
-    shared = asked & (set(tokenize(known.title)) - GENERIC_TITLE)
+    shared = asked & (set(tokenize(known.title)) - evidence.generic_title)
     text = normalise(best.chunk.embed_text)
     lacks_word = any(t not in text for t in shared)
     if lacks_word:

@@ -29,22 +29,32 @@ from .tokens import bare, normalise, parts, tokenize, words
 
 _CN = CN_NUMERALS
 
-# Words every policy title has; they say nothing about which policy is meant.
-GENERIC_TITLE = set(
+# The words of a policy title's form ("关于印发…的通知", "实施意见", "行动计划"): they say nothing
+# about which policy is meant. An index adds the words most of its own titles share (its city,
+# its issuer: "嘉兴市人民政府办公室"), so a new document set gets the same treatment.
+TITLE_FORM = frozenset(
     tokenize(
-        "嘉兴市人民政府办公室关于印发的通知实施意见若干政策措施方案加快推动推进高质量发展行动计划三年工作建设支持促进"
-        "深入办法试行修改部分内容文件有关中国市级专项提升打造"
+        "关于印发的通知实施意见若干政策措施方案加快推动推进高质量发展行动计划三年工作建设支持促进"
+        "深入办法试行修改部分内容文件有关中国专项提升打造"
     )
 )
 
 
-def title_share(title: str, asked: set[str], idf: dict[str, float], max_idf: float) -> float:
+def generic_title_words(titles: list[str]) -> frozenset[str]:
+    """The title form, and the words at least half of these titles share (from four titles up)."""
+    if len(titles) < 4:
+        return TITLE_FORM
+    counts = Counter(t for title in titles for t in set(tokenize(title)))
+    return TITLE_FORM | {t for t, n in counts.items() if n * 2 >= len(titles)}
+
+
+def title_share(title: str, asked: set[str], idf: dict[str, float], max_idf: float, generic: frozenset[str]) -> float:
     """IDF-weighted share of the question's words that a title's distinctive words explain.
 
     Words every title has (高质量、发展、政策) are left out on both sides: they say
     nothing about which policy the question is about."""
-    distinct = set(tokenize(title)) - GENERIC_TITLE
-    asked = asked - GENERIC_TITLE
+    distinct = set(tokenize(title)) - generic
+    asked = asked - generic
     total = sum(idf.get(t, max_idf) for t in asked)
     if not distinct or not total:
         return 0.0
@@ -161,6 +171,7 @@ class Retriever:
         n = len(index.chunks)
         self.idf_table = {t: math.log(1 + n / (1 + d)) for t, d in df.items()}
         self.max_idf = math.log(1 + n)  # a word no clause has
+        self.generic_title = generic_title_words([d.meta.title for d in index.documents.values()])
         self._by_number = {
             normalise_doc_number(doc.meta.doc_number): doc_id
             for doc_id, doc in index.documents.items()
@@ -312,8 +323,8 @@ class Retriever:
         """For a question about whether a policy is in force: the clause its window was read
         from, in the document the question names by title (distinctive title words: "传统产业那套
         办法"), else in the best clause's document. None when the document states no window."""
-        shares = {d: title_share(self.index.documents[d].meta.title, set(asked), self.idf_table, self.max_idf)
-                  for d in allowed}
+        shares = {d: title_share(self.index.documents[d].meta.title, set(asked), self.idf_table, self.max_idf,
+                                 self.generic_title) for d in allowed}
         named = max(shares, key=lambda d: shares[d], default=top_doc)
         doc_id = named if shares.get(named, 0.0) > shares.get(top_doc, 0.0) else top_doc
         note = self.index.documents[doc_id].meta.validity_note

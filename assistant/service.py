@@ -151,6 +151,7 @@ class PolicyAssistant:
             idf=self.retriever.idf_table,
             max_idf=self.retriever.max_idf,
             confidence=self.confidence_of(retrieval, query),
+            generic_title=self.retriever.generic_title,
         )
         return Gathered(query=query, evidence=evidence, dense_down=retrieval.dense_down, started=started)
 

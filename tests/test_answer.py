@@ -209,3 +209,13 @@ def test_the_window_an_answer_opens_with_is_not_quoted_again_below_it(assistant)
     answer = assistant.ask("专精特新三年行动计划的执行期到什么时候", as_of=date(2026, 12, 3))
     said = answer.answer.split("\n\n依据：")[0]
     assert said.count("本计划执行期为2023年6月15日至2025年12月31日") == 1 and said.startswith("《")
+
+
+def test_the_words_most_titles_of_an_index_share_name_no_policy_whatever_the_city():
+    from assistant.retrieve import TITLE_FORM, generic_title_words
+
+    titles = ["杭州市人民政府关于印发杭州市数字经济若干政策的通知", "杭州市人民政府关于加快氢能产业发展的实施意见",
+              "杭州市人民政府办公厅关于促进餐饮业发展的通知", "杭州市人民政府关于支持外资研发中心的若干措施"]
+    generic = generic_title_words(titles)
+    assert {"杭州市", "人民政府"} <= generic and TITLE_FORM <= generic
+    assert not {"氢能", "餐饮业", "数字经济"} & generic
