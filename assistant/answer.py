@@ -17,7 +17,7 @@ from datetime import date
 from . import intent
 from .config import AnswerConfig
 from .models import Answer, Citation, KnownTitle, PolicyDocument
-from .retrieve import TITLE_FORM, Hit, title_share
+from .retrieve import TITLE_FORM, Hit, holds_window, title_share, window_sentence
 from .tokens import bare, char_bigrams, normalise, tokenize
 
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:元|美元)|\d+(?:\.\d+)?[%‰]")
@@ -206,17 +206,11 @@ def _opening(evidence: Evidence, best: Hit, n: int, hedged: bool = False) -> str
         whose = "最接近条款的负责部门" if hedged else "负责部门"
         return f"{whose}：{'、'.join(best.chunk.responsible)}[{n}]。"
     if kind == "validity":
-        if _quotes_window(best):  # the words the window is read from, quoted
-            note = (best.meta.validity_note or "").rstrip("。；;")
-            return f"《{best.meta.title}》规定“{note}”[{n}]，{best.meta.validity_sentence(evidence.as_of)}"
+        if holds_window(best.chunk.text, best.meta):  # the words the window is read from, quoted
+            quoted = window_sentence(best.meta)
+            return f"《{best.meta.title}》规定“{quoted}”[{n}]，{best.meta.validity_sentence(evidence.as_of)}"
         return f"《{best.meta.title}》：{best.meta.validity_sentence(evidence.as_of)}[{n}]"
     return ""
-
-
-def _quotes_window(hit: Hit) -> bool:
-    """Whether the clause holds the sentence its document's validity window was read from."""
-    note = (hit.meta.validity_note or "").rstrip("。；;")
-    return bool(note) and bare(note) in bare(hit.chunk.text)
 
 
 def _hedge(evidence: Evidence, citations: list[Citation], qid: str | None, config: AnswerConfig) -> Answer:
@@ -228,7 +222,7 @@ def _hedge(evidence: Evidence, citations: list[Citation], qid: str | None, confi
     # The nearest sentence stands in the first line, so the reader sees it before the list.
     lines = [f"没有找到明确规定，以下条款最接近，请核对：{excerpts[0]}[1]"]
     opening = _opening(evidence, evidence.hits[0], 1, hedged=True)
-    if opening and question_kind(evidence.question) == "validity" and _quotes_window(evidence.hits[0]):
+    if opening and question_kind(evidence.question) == "validity" and holds_window(evidence.hits[0].chunk.text, evidence.hits[0].meta):
         # The window is quoted from the document's own clause: what is unsure is which document
         # was meant, not what it says.
         lines = [opening, "如您问的不是这份文件，请注明文件名称或文号再问。"]

@@ -51,7 +51,12 @@ def wan(amount: int | Decimal | None) -> str:
     value = (Decimal(amount) / Decimal(10000)).normalize()
     if abs(value) >= 10000 and value == value.to_integral_value():
         return f"{format((value / 10000).normalize(), 'f')}亿元"
-    return f"{format(value, 'f')}万元"
+    return f"{in_wan(amount)}万元"
+
+
+def in_wan(amount: int | Decimal) -> str:
+    """The figure in 万 without its unit, for a column headed 万元: 1500000 → '150'."""
+    return format((Decimal(amount) / Decimal(10000)).normalize(), "f")
 
 
 def percent(rate: Decimal) -> str:

@@ -176,7 +176,8 @@ def answer_amount_question(
     # answers "能拿多少" (each cites its own clause); the person then picks the type.
     kinds = {(p.doc_id, r.applies_when.fact) for r, p in chosen
              if r.applies_when and r.applies_when.fact not in chosen_facts}
-    chosen += [(r, p) for r, p in catalogue.rules() if (r, p) not in chosen
+    taken = {r.id for r, _ in chosen}
+    chosen += [(r, p) for r, p in catalogue.rules() if r.id not in taken
                and r.applies_when and (p.doc_id, r.applies_when.fact) in kinds]
     if not chosen:
         return None

@@ -61,6 +61,17 @@ def title_share(title: str, asked: set[str], idf: dict[str, float], max_idf: flo
     return sum(idf.get(t, max_idf) for t in asked & distinct) / total
 
 
+def window_sentence(meta: DocumentMeta) -> str:
+    """The sentence a document's validity window was read from, without its full stop."""
+    return (meta.validity_note or "").rstrip("。；;")
+
+
+def holds_window(text: str, meta: DocumentMeta) -> bool:
+    """Whether a clause's text holds that sentence (compared as search compares: width, brackets)."""
+    sentence = window_sentence(meta)
+    return bool(sentence) and _bare(sentence) in _bare(text)
+
+
 @dataclass
 class Hit:
     chunk: Chunk
@@ -327,16 +338,10 @@ class Retriever:
                                  self.generic_title) for d in allowed}
         named = max(shares, key=lambda d: shares[d], default=top_doc)
         doc_id = named if shares.get(named, 0.0) > shares.get(top_doc, 0.0) else top_doc
-        note = self.index.documents[doc_id].meta.validity_note
-        if not note:
-            return None
-        wanted = _bare(note)[:16]
-        if self._literal is None:
-            self._literal = [_bare(c.text) for c in self.index.chunks]
-        for position, (chunk, literal) in enumerate(zip(self.index.chunks, self._literal, strict=True)):
-            if chunk.doc_id == doc_id and wanted and wanted in literal:
-                return Hit(chunk=chunk, meta=self.index.documents[doc_id].meta, score=0.0,
-                           coverage=self.coverage(asked, position))
+        meta = self.index.documents[doc_id].meta
+        for position, chunk in enumerate(self.index.chunks):
+            if chunk.doc_id == doc_id and holds_window(chunk.text, meta):
+                return Hit(chunk=chunk, meta=meta, score=0.0, coverage=self.coverage(asked, position))
         return None
 
     def _direct_clause(self, query: str, doc_id: str) -> list[Hit]:

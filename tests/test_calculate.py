@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from assistant.bind import BoundPolicy, Catalogue, bundled_catalogue
 from assistant.calc_text import lead_line, render_summary
-from assistant.calculate import Calculation, calculate, percent, wan
+from assistant.calculate import Calculation, calculate, in_wan, percent, wan
 from assistant.config import Limits
 from assistant.facts import answer_amount_question
 from assistant.models import DocumentMeta, PolicyError
@@ -376,6 +376,7 @@ def test_rules_edited_after_the_build_are_an_error_not_a_policy_silently_dropped
                                            (150000000, "1.5亿元"), (123456789, "12345.6789万元")])
 def test_sums_are_shown_in_wan_or_yi_exactly(amount, shown):
     assert wan(amount) == shown
+    assert Decimal(in_wan(amount)) * 10000 == amount  # a 万元 column shows the same sum, exactly
 
 
 @pytest.mark.parametrize("rate, shown", [("0.03", "3%"), ("0.007", "7‰"), ("0.2", "20%"), ("0.0125", "1.25%")])

@@ -197,7 +197,8 @@ def test_a_question_the_calculator_asks_is_answered_with_a_button_or_in_words(se
     third = _ask(page, "不是金融也不是房地产", 2)
     assert third.splitlines()[0].startswith("如项目在市本级或南湖区、秀洲区，高技术服务业外资项目配套奖补可得2130万元")
     fourth = _ask(page, "在南湖区", 3)
-    assert fourth.splitlines()[0].startswith("高技术服务业外资项目配套奖补可得2130万元（省级按当年度（首年）实际利用外资额的1%奖补")
+    assert fourth.splitlines()[0] == ("高技术服务业外资项目配套奖补可得2130万元"
+                                      "（省级按当年度（首年）实际利用外资额的1%奖补，市级1:1.5配套，最高1亿元）。")
     page.locator("#choices button").first.wait_for(state="detached", timeout=30000)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import gradio as gr
 
 from ..calc_text import render_summary
+from ..calculate import in_wan
 from ..models import PolicyError
 from ..numbers import read_number
 from ..rules import list_facts
@@ -104,7 +105,7 @@ def build(page: Page) -> None:
             return f"⚠️ {as_text(plain(str(exc), fields))}", [], "", None
         rows = [
             [i.benefit, STATUS_WORDS[i.status],
-             "" if i.amount_yuan is None else format((Decimal(i.amount_yuan) / 10000).normalize(), "f"),
+             "" if i.amount_yuan is None else in_wan(i.amount_yuan),
              plain("；".join(i.reasons), fields), f"{i.doc_number or ''} {i.section}"]
             for i in result.items
         ]
