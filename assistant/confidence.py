@@ -142,6 +142,16 @@ def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> 
     return float(error)
 
 
+def calibration_floor(p: np.ndarray, draws: int = 500, seed: int = 0) -> float:
+    """The ECE a perfectly calibrated model would still show on this many rows (median over
+    draws of labels from the confidences themselves): read a set's ECE against it; on 60 rows
+    it is about 0.11, on 600 about 0.04."""
+    if len(p) == 0:
+        return 0.0
+    rng = np.random.default_rng(seed)
+    return float(np.median([expected_calibration_error(p, (rng.random(len(p)) < p).astype(float)) for _ in range(draws)]))
+
+
 def reliability(p: np.ndarray, y: np.ndarray, bins: int = 10) -> list[tuple[float, float, int]]:
     """(mean confidence, accuracy, count) per non-empty bin, for the reliability plot."""
     edges = np.linspace(0, 1, bins + 1)

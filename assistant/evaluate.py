@@ -62,6 +62,7 @@ class Metrics:
     unanswerable_abstain_rate: float | None = None  # abstained / unanswerable rows
     hedged_rate: float = 0.0  # share of all rows answered with a hedge
     calibration_error: float | None = None  # ECE of `confidence` against "the first citation answers"
+    calibration_floor: float | None = None  # the ECE a perfectly calibrated model would show on these rows
     question_overlap: float | None = None  # mean share of question words found in the answering clause
     extra: dict = field(default_factory=dict)
 
@@ -125,13 +126,17 @@ def aggregate(scored: list[Scored]) -> Metrics:
     if unanswerable:
         m.unanswerable_abstain_rate = sum(1 for s in unanswerable if s.answer.get("abstained")) / len(unanswerable)
     m.hedged_rate = sum(1 for s in scored if s.answer.get("outcome") == "hedged") / len(scored) if scored else 0.0
-    rated = [s for s in scored if s.answer.get("outcome") in ("answer", "hedged", "abstained")]
+    # Only rows whose first citation can be judged: unanswerable ones, and answerable ones with
+    # expected snippets (a calculator row without them says nothing about its citations).
+    rated = [s for s in scored if s.answer.get("outcome") in ("answer", "hedged", "abstained")
+             and (s.row.get("expected_snippets") or not s.row.get("answerable", True))]
     if rated:
-        from .confidence import expected_calibration_error
+        from .confidence import calibration_floor, expected_calibration_error
 
         probability = np.asarray([s.answer.get("confidence", 0.0) for s in rated])
         correct = np.asarray([1.0 if s.rank == 1 and s.row.get("answerable", True) else 0.0 for s in rated])
         m.calibration_error = expected_calibration_error(probability, correct)
+        m.calibration_floor = calibration_floor(probability)
     calc = [s for s in scored if s.calc_ok is not None]
     m.calc_cases = len(calc)
     m.calc_pass_rate = sum(1 for s in calc if s.calc_ok) / len(calc) if calc else None

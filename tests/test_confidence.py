@@ -2,8 +2,16 @@
 
 import numpy as np
 
-from assistant.confidence import ConfidenceModel, Signals, expected_calibration_error, fit, reliability
+from assistant.confidence import (
+    ConfidenceModel,
+    Signals,
+    calibration_floor,
+    expected_calibration_error,
+    fit,
+    reliability,
+)
 from assistant.config import CONFIDENCE_MODEL
+from assistant.evaluate import aggregate, score_one
 
 
 def test_shipped_model_matches_the_signals_the_code_computes():
@@ -36,3 +44,17 @@ def test_calibration_error_is_zero_only_when_confidence_matches_accuracy():
     assert expected_calibration_error(np.full(4, 0.5), y) == 0.0
     assert abs(expected_calibration_error(np.full(4, 0.9), y) - 0.4) < 1e-9
     assert reliability(np.full(4, 0.5), y) == [(0.5, 0.5, 4)]
+
+
+def test_a_small_set_shows_calibration_error_even_for_a_calibrated_model():
+    confidence = np.linspace(0.05, 0.95, 60)
+    small, large = calibration_floor(confidence), calibration_floor(np.tile(confidence, 10))
+    assert 0.07 < small < 0.16  # 60 rows: an ECE of 0.08 is within chance
+    assert large < small / 2
+
+
+def test_only_rows_whose_first_citation_can_be_judged_count_for_calibration():
+    cited = {"outcome": "answer", "confidence": 0.9, "citations": [{"text": "补助100万元"}]}
+    judged = score_one({"question": "q", "expected_snippets": ["补助100万元"]}, cited)
+    calculator_row = score_one({"question": "q", "expected_amount_yuan": 1}, {**cited, "confidence": 0.1})
+    assert aggregate([judged]).calibration_error == aggregate([judged, calculator_row]).calibration_error
