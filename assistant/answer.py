@@ -145,7 +145,10 @@ def first_sentence(text: str) -> str:
     return match.group(0) if match else ""
 
 
-def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) -> Answer:
+def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None, settled: bool = False) -> Answer:
+    """The cited answer, hedged or refused by the evidence's confidence. ``settled``: a rule bound
+    to a cited clause reads facts the person stated ("刚评上小巨人" → 150万元), so the text does
+    not say "没有找到明确规定" beneath the amount computed from that clause."""
     best = evidence.hits[0] if evidence.hits else None
     if _CHATTER.search(evidence.question.strip()):
         return Answer(id=qid, question=evidence.question, answer=CHATTER_REPLY, abstained=True, citations=[], outcome="chatter")
@@ -155,7 +158,7 @@ def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) ->
     if absent or best is None or evidence.confidence < config.abstain_below:
         return _abstain(evidence, absent, qid)
     citations = [to_citation(n, hit, evidence.as_of) for n, hit in enumerate(evidence.hits, 1)]
-    if evidence.confidence < config.hedge_below:
+    if evidence.confidence < config.hedge_below and not settled:
         return _hedge(evidence, citations, qid, config)
     # The top clause always speaks; others join only when they cover the question as well.
     cited: list[Hit] = [best]
@@ -189,10 +192,20 @@ def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None) ->
     body = "".join(f"{s}[{n}]" for _, n, s in lead + rest if not (said and bare(s) in said))
     if opening:
         body = opening + "\n" + body
-    elif best.meta.status(evidence.as_of) == "superseded":
+    said_from = sorted({n for _, n, _ in picked})
+    if opening:
+        note = ""
+    elif best.meta.status(evidence.as_of) == "superseded":  # a newer policy answers: said before the old one
         body = f"注意：{best.meta.validity_sentence(evidence.as_of)}以下是原政策的规定：\n" + body
+        note = status_note([(n, evidence.hits[n - 1]) for n in said_from
+                            if evidence.hits[n - 1].chunk.doc_id != best.chunk.doc_id],
+                           evidence.as_of)
+    else:
+        note = status_note([(n, evidence.hits[n - 1]) for n in said_from], evidence.as_of)
+    if note:
+        body += "\n" + note
 
-    basis = [_basis(n, evidence.hits[n - 1], evidence.as_of) for n in sorted({n for _, n, _ in picked})]
+    basis = [_basis(n, evidence.hits[n - 1], evidence.as_of) for n in said_from]
     answer = body + "\n\n依据：\n" + "\n".join(basis)
     return Answer(id=qid, question=evidence.question, answer=answer, abstained=False, citations=citations,
                   confidence=evidence.confidence, outcome="answer")
@@ -213,6 +226,20 @@ def _opening(evidence: Evidence, best: Hit, n: int, hedged: bool = False) -> str
     return ""
 
 
+NOT_IN_FORCE = frozenset({"expired", "superseded", "draft", "not_yet_effective"})
+
+
+def status_note(said: list[tuple[int, Hit]], as_of: date) -> str:
+    """A line beside the answer, before the sources, for what was quoted from a policy that is
+    not in force (expired, superseded, a draft, not yet effective): the person reads it with the
+    figures, not only at the bottom. Empty when every quoted policy is current."""
+    parts: dict[str, str] = {}
+    for n, hit in said:
+        if hit.meta.status(as_of) in NOT_IN_FORCE and hit.chunk.doc_id not in parts:
+            parts[hit.chunk.doc_id] = f"[{n}]{hit.meta.validity_sentence(as_of).rstrip('。')}"
+    return f"注意：{'；'.join(parts.values())}。" if parts else ""
+
+
 def _hedge(evidence: Evidence, citations: list[Citation], qid: str | None, config: AnswerConfig) -> Answer:
     """Not sure: show the nearest clauses and say they need checking."""
     excerpts = []
@@ -230,6 +257,10 @@ def _hedge(evidence: Evidence, citations: list[Citation], qid: str | None, confi
         lines.insert(0, opening)
     for n, (hit, excerpt) in enumerate(zip(evidence.hits[:2], excerpts, strict=True), 1):
         lines.append(f"[{n}]《{hit.meta.title}》{hit.chunk.section}：{excerpt}")
+    note = "" if opening and question_kind(evidence.question) == "validity" else \
+        status_note(list(enumerate(evidence.hits[:2], 1)), evidence.as_of)
+    if note:
+        lines.append(note)
     basis = [_basis(n, hit, evidence.as_of) for n, hit in enumerate(evidence.hits[:2], 1)]
     text = "\n".join(lines) + "\n\n依据：\n" + "\n".join(basis)
     return Answer(id=qid, question=evidence.question, answer=text, abstained=False, citations=citations,

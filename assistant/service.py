@@ -23,7 +23,7 @@ from .embed import make_embeddings
 from .intent import asks_something_else
 from .models import Answer, Citation, PolicyDocument, PolicyError
 from .retrieve import Filters, Retrieval, Retriever, search_terms
-from .rules import Rule
+from .rules import Rule, fact_names
 from .store import Index, active_generation
 from .tokens import to_simplified, tokenize, words
 
@@ -165,6 +165,8 @@ class PolicyAssistant:
         # question asks about validity; "如果纳入示范样本呢" asks nothing of its own and goes on.
         calculation = None if asks_something_else(evidence.question) or not answer.citations else \
             self._calculation_for(gathered.query, evidence.as_of, facts, answer.citations[:3])
+        if calculation is not None and answer.outcome == "hedged" and self._reads_stated_facts(calculation):
+            answer = compose(evidence, self.settings.answer, qid=qid, settled=True)
         if calculation is not None:
             answer = _with_calculation(answer, calculation)
         if gathered.dense_down and evidence.hits and not answer.abstained:
@@ -195,6 +197,14 @@ class PolicyAssistant:
             return 0.0
         missing = frozenset() if retrieval.dense_used else DENSE_SIGNALS
         return self.confidence_model.probability(signals, missing)
+
+    def _reads_stated_facts(self, calculation: Calculation) -> bool:
+        """Whether a rule bound to a cited clause reads a fact the person stated ("到账1亿美元",
+        "刚评上小巨人"): that clause is then the one asked about, even while the rule waits on
+        another fact (the project type)."""
+        stated = set(calculation.facts_read or {})
+        reads = {rule.id: fact_names(rule) for rule, _ in self.catalogue.rules()}
+        return any(reads.get(item.rule_id, set()) & stated for item in calculation.items)
 
     def _calculation_for(
         self, question: str, as_of: date, facts: dict | None, citations: list[Citation]

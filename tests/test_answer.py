@@ -26,6 +26,23 @@ def test_validity_is_judged_against_as_of(assistant):
     assert "已到期" in answer.answer
 
 
+def test_what_is_quoted_from_a_policy_no_longer_in_force_says_so_beside_it_not_only_in_the_sources(assistant):
+    answer = assistant.ask("纯数字化改造项目补助比例", as_of=date(2026, 11, 22))
+    body, _, sources = answer.answer.partition("\n\n依据：")
+    assert "注意：[1]该政策执行期至2025年12月31日，截至2026年11月22日已到期。" in body
+    assert first_sentence(answer.answer) and "注意" not in first_sentence(answer.answer)  # the answer still leads
+    current = assistant.ask("纯数字化改造项目补助比例", as_of=date(2024, 5, 1))
+    assert "注意：" not in current.answer.partition("\n\n依据：")[0]
+
+
+def test_an_amount_computed_from_what_the_person_said_is_not_called_unfound_beneath_it(assistant):
+    for question in ("刚评上国家级专精特新小巨人，有奖金吗", "我们是省里评的隐形冠军，能拿到多少钱",
+                     "我们厂数字化改造投了800万，能补多少？"):
+        answer = assistant.ask(question, as_of=date(2024, 5, 1))
+        assert answer.calculation is not None and answer.calculation.facts_read
+        assert "没有找到明确规定" not in answer.answer and answer.outcome == "answer"
+
+
 def test_drafts_are_labelled(assistant):
     answer = assistant.ask("万亩千亿产业平台每年腾退低效用地多少")
     assert answer.citations[0].status == "draft"
