@@ -193,7 +193,7 @@ def compose(evidence: Evidence, config: AnswerConfig, qid: str | None = None, se
     if opening:
         body = opening + "\n" + body
     said_from = sorted({n for _, n, _ in picked})
-    if opening:
+    if opening and question_kind(evidence.question) == "validity":  # the opening is the validity
         note = ""
     elif best.meta.status(evidence.as_of) == "superseded":  # a newer policy answers: said before the old one
         body = f"注意：{best.meta.validity_sentence(evidence.as_of)}以下是原政策的规定：\n" + body

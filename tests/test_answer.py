@@ -33,6 +33,8 @@ def test_what_is_quoted_from_a_policy_no_longer_in_force_says_so_beside_it_not_o
     assert first_sentence(answer.answer) and "注意" not in first_sentence(answer.answer)  # the answer still leads
     current = assistant.ask("纯数字化改造项目补助比例", as_of=date(2024, 5, 1))
     assert "注意：" not in current.answer.partition("\n\n依据：")[0]
+    who = assistant.ask("企业碰到困难了，找哪个部门？", as_of=date(2026, 11, 22))  # opens with the department
+    assert who.answer.startswith("负责部门") and "已到期。" in who.answer.partition("\n\n依据：")[0]
 
 
 def test_an_amount_computed_from_what_the_person_said_is_not_called_unfound_beneath_it(assistant):
