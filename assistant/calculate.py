@@ -48,10 +48,11 @@ def wan(amount: int | Decimal | None) -> str:
     never a float; 亿 only where it is shorter and exact to the 万)."""
     if amount is None:
         return "—"
-    value = (Decimal(amount) / Decimal(10000)).normalize()
+    shown = in_wan(amount)
+    value = Decimal(shown)
     if abs(value) >= 10000 and value == value.to_integral_value():
         return f"{format((value / 10000).normalize(), 'f')}亿元"
-    return f"{in_wan(amount)}万元"
+    return f"{shown}万元"
 
 
 def in_wan(amount: int | Decimal) -> str:

@@ -1,5 +1,6 @@
 """Answers: the amount, the clause verbatim, its validity — or a plain 'not in the knowledge base'."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -37,12 +38,19 @@ def test_what_is_quoted_from_a_policy_no_longer_in_force_says_so_beside_it_not_o
     assert who.answer.startswith("负责部门") and "已到期。" in who.answer.partition("\n\n依据：")[0]
 
 
-def test_an_amount_computed_from_what_the_person_said_is_not_called_unfound_beneath_it(assistant):
+def test_an_amount_computed_from_what_the_person_said_is_not_called_unfound_beneath_it(assistant, monkeypatch):
+    # Every answer below the line would be hedged: what decides is whether a rule read the person's facts.
+    unsure = replace(assistant.settings, answer=replace(assistant.settings.answer, hedge_below=0.999))
+    monkeypatch.setattr(assistant, "settings", unsure)
     for question in ("刚评上国家级专精特新小巨人，有奖金吗", "我们是省里评的隐形冠军，能拿到多少钱",
                      "我们厂数字化改造投了800万，能补多少？"):
         answer = assistant.ask(question, as_of=date(2024, 5, 1))
         assert answer.calculation is not None and answer.calculation.facts_read
         assert "没有找到明确规定" not in answer.answer and answer.outcome == "answer"
+    # a calculation that read nothing from the question (only the rules' terms) settles nothing
+    terms_only = assistant.ask("外资制造业项目和总部项目的配套奖补上限各是多少", as_of=date(2024, 5, 1))
+    assert terms_only.calculation is not None and not terms_only.calculation.facts_read
+    assert terms_only.outcome == "hedged"
 
 
 def test_drafts_are_labelled(assistant):
